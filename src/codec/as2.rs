@@ -1,0 +1,16 @@
+//! (being written)
+
+use super::{DecodeError, Limits};
+use crate::model::Document;
+
+/// Decodes a document.
+pub fn decode(_input: &[u8], _limits: &Limits) -> Result<Document, DecodeError> {
+    Err(DecodeError::UnknownFormat(
+        "as2 codec not written yet".into(),
+    ))
+}
+
+/// Encodes a document.
+pub fn encode(_doc: &Document) -> String {
+    String::new()
+}

@@ -1,0 +1,87 @@
+//! From one wire format to another: detect, decode, apply the target side's conventions,
+//! encode. This is what `ostatus-bridge translate` runs, and what the server will call.
+
+pub mod html;
+pub mod ids;
+mod to_ap;
+mod to_legacy;
+pub mod walk;
+
+use url::Url;
+
+use crate::codec::{self, DecodeError, Format, Limits};
+use crate::model::Document;
+
+pub use ids::IdMinter;
+
+/// What the conventions need to know.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Mints https ids for legacy ids under the bridge's base URL.
+    pub minter: IdMinter,
+    /// Sanitise HTML written to ActivityPub.
+    pub sanitize: bool,
+}
+
+/// How to translate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Input format; detected when `None`.
+    pub from: Option<Format>,
+    /// Output format.
+    pub to: Format,
+    /// Base URL for minted ids.
+    pub base_url: Url,
+    /// Decoder limits.
+    pub limits: Limits,
+    /// Sanitise HTML written to ActivityPub.
+    pub sanitize: bool,
+}
+
+/// Why a translation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TranslateError {
+    /// The input could not be decoded.
+    #[error("{0}")]
+    Decode(#[from] DecodeError),
+    /// The output format is read-only.
+    #[error("cannot write {0}: it is an input-only format")]
+    ReadOnly(Format),
+}
+
+/// True for the formats of the legacy side.
+fn is_legacy(f: Format) -> bool {
+    matches!(f, Format::Atom | Format::Pump | Format::Feed)
+}
+
+/// Applies the target side's conventions to a decoded document.
+pub fn prepare(doc: &mut Document, from: Format, to: Format, ctx: &Context) {
+    let to_ap = is_legacy(from) && to == Format::As2;
+    let to_legacy = from == Format::As2 && is_legacy(to);
+    for a in doc.activities_mut() {
+        if to_ap {
+            to_ap::prepare(a, ctx);
+        } else if to_legacy {
+            to_legacy::prepare(a, ctx);
+        }
+    }
+}
+
+/// Decodes `input`, applies conventions and encodes it; returns the input format and output.
+pub fn translate(input: &[u8], opts: &Options) -> Result<(Format, String), TranslateError> {
+    if !opts.to.can_encode() {
+        return Err(TranslateError::ReadOnly(opts.to));
+    }
+    let from = match opts.from {
+        Some(f) => f,
+        None => codec::detect(input)?,
+    };
+    let mut doc = codec::decode(from, input, &opts.limits)?;
+    let ctx = Context {
+        minter: IdMinter::new(&opts.base_url),
+        sanitize: opts.sanitize,
+    };
+    prepare(&mut doc, from, opts.to, &ctx);
+    let out = codec::encode(opts.to, &doc).ok_or(TranslateError::ReadOnly(opts.to))?;
+    Ok((from, out))
+}

@@ -1,0 +1,232 @@
+//! Policy for legacy content (Atom, Pump.io, plain feeds) on its way to ActivityPub.
+//!
+//! The codecs are faithful; this is where the conventions AP servers rely on are added:
+//! https ids (the legacy id kept in `atomUri`), an explicit activity around shorthand posts,
+//! addressing (OStatus posts are public unless they say otherwise), mentions in `cc`,
+//! Tombstones for deletes, and HTML content.
+
+use crate::model::{
+    Activity, Actor, Addressee, Audience, Node, Object, ObjectType, Props, Verb, Visibility,
+};
+
+use super::Context;
+use super::html::to_safe_html;
+use super::walk::{each_actor_mut, each_props_mut, each_ref_mut};
+
+/// Applies the AP conventions to one activity.
+pub fn prepare(activity: &mut Activity, ctx: &Context) {
+    mint_ids(activity, ctx);
+    make_explicit(activity);
+    address(activity);
+    if matches!(activity.verb(), Verb::Delete) {
+        tombstone(activity);
+    }
+    each_props_mut(activity, &mut |p| {
+        p.content = p.content.as_ref().map(|t| to_safe_html(t, ctx.sanitize));
+        p.summary = p.summary.as_ref().map(|t| to_safe_html(t, ctx.sanitize));
+    });
+    each_actor_mut(activity, &mut derive_username);
+}
+
+/// Every non-web id gets a minted https id; the original moves to `atom_uri`.
+fn mint_ids(activity: &mut Activity, ctx: &Context) {
+    each_props_mut(activity, &mut |p| {
+        if let Some(minted) = p.id.as_deref().and_then(|id| ctx.minter.mint(id)) {
+            let legacy = p.id.replace(minted);
+            if p.atom_uri.is_none() {
+                p.atom_uri = legacy;
+            }
+        }
+        for r in &mut p.in_reply_to {
+            if let Some(minted) = ctx.minter.mint(&r.id) {
+                let legacy = std::mem::replace(&mut r.id, minted);
+                r.atom_uri.get_or_insert(legacy);
+            }
+        }
+        for m in &mut p.mentions {
+            if let Some(minted) = ctx.minter.mint(&m.href) {
+                m.href = minted;
+            }
+        }
+        let audience = &mut p.audience;
+        for a in audience
+            .to
+            .iter_mut()
+            .chain(&mut audience.cc)
+            .chain(&mut audience.bto)
+            .chain(&mut audience.bcc)
+        {
+            if let Addressee::Id(id) = a
+                && let Some(minted) = ctx.minter.mint(id)
+            {
+                *id = minted;
+            }
+        }
+    });
+    each_ref_mut(activity, &mut |id| {
+        if let Some(minted) = ctx.minter.mint(id) {
+            *id = minted;
+        }
+    });
+}
+
+/// AP servers want a `Create` around a note, with an id, an actor and a date.
+fn make_explicit(activity: &mut Activity) {
+    if !activity.implied {
+        return;
+    }
+    activity.implied = false;
+    if activity.actor.is_none() {
+        activity.actor = activity
+            .object
+            .as_deref()
+            .and_then(Node::props)
+            .and_then(|p| p.author.clone());
+    }
+    let object_props = activity.object.as_deref().and_then(Node::props).cloned();
+    if activity.props.id.is_none()
+        && let Some(object_id) = activity.object.as_deref().and_then(Node::id)
+    {
+        activity.props.id = Some(format!("{object_id}#{}", activity.verb().token()));
+    }
+    // A Create happens when its object is published; an Update or Delete when it changes.
+    if activity.props.published.is_none()
+        && let Some(op) = object_props
+    {
+        activity.props.published = match activity.verb() {
+            Verb::Post => op.published,
+            _ => op.updated.or(op.published),
+        };
+    }
+}
+
+/// The visibility the legacy source meant: stated scope, else its addressing, else public.
+fn intended_visibility(props: &Props) -> Visibility {
+    props
+        .scope
+        .or_else(|| props.audience.visibility())
+        .unwrap_or(Visibility::Public)
+}
+
+fn followers_of(actor: Option<&Actor>) -> Addressee {
+    actor
+        .and_then(|a| a.endpoints.followers.clone())
+        .map(Addressee::Id)
+        .unwrap_or(Addressee::Followers)
+}
+
+/// Mastodon's addressing for a visibility, with mentioned accounts added.
+fn audience_for(visibility: Visibility, followers: Addressee, mentions: &[String]) -> Audience {
+    let mentioned = mentions.iter().cloned().map(Addressee::Id);
+    let mut a = Audience::default();
+    match visibility {
+        Visibility::Public => {
+            a.to.push(Addressee::Public);
+            a.cc.push(followers);
+            a.cc.extend(mentioned);
+        }
+        Visibility::Unlisted => {
+            a.to.push(followers);
+            a.cc.push(Addressee::Public);
+            a.cc.extend(mentioned);
+        }
+        Visibility::FollowersOnly => {
+            a.to.push(followers);
+            a.cc.extend(mentioned);
+        }
+        Visibility::Direct => a.to.extend(mentioned),
+    }
+    a
+}
+
+/// Adds to/cc where the legacy source left them implicit.
+fn address(activity: &mut Activity) {
+    if !matches!(
+        activity.verb(),
+        Verb::Post | Verb::Share | Verb::Update | Verb::Delete
+    ) {
+        return;
+    }
+    let followers = followers_of(activity.actor.as_deref());
+    let activity_visibility = intended_visibility(&activity.props);
+    let activity_mentions: Vec<String> = activity
+        .props
+        .mentions
+        .iter()
+        .map(|m| m.href.clone())
+        .collect();
+    let mut object_audience = None;
+    if let Some(Node::Object(o)) = activity.object.as_deref_mut() {
+        let vis = o
+            .props
+            .scope
+            .or(activity.props.scope)
+            .or_else(|| o.props.audience.visibility())
+            .unwrap_or(activity_visibility);
+        let mentions: Vec<String> = o.props.mentions.iter().map(|m| m.href.clone()).collect();
+        if o.props.audience.is_empty() {
+            o.props.audience = audience_for(vis, followers.clone(), &mentions);
+        } else {
+            add_missing_mentions(&mut o.props.audience, &mentions, vis);
+        }
+        object_audience = Some(o.props.audience.clone());
+    }
+    if activity.props.audience.is_empty() {
+        activity.props.audience = object_audience
+            .unwrap_or_else(|| audience_for(activity_visibility, followers, &activity_mentions));
+    }
+}
+
+fn add_missing_mentions(audience: &mut Audience, mentions: &[String], vis: Visibility) {
+    for m in mentions {
+        let a = Addressee::Id(m.clone());
+        if audience.to.contains(&a) || audience.cc.contains(&a) {
+            continue;
+        }
+        if vis == Visibility::Direct {
+            audience.to.push(a);
+        } else {
+            audience.cc.push(a);
+        }
+    }
+}
+
+/// A deleted object is sent as a Tombstone that remembers what it was.
+fn tombstone(activity: &mut Activity) {
+    if let Some(node) = activity.object.as_deref_mut()
+        && let Node::Object(o) = node
+        && o.kind != ObjectType::Tombstone
+    {
+        let former = o.kind.as2_type().unwrap_or("Object").to_string();
+        let mut props = Props {
+            id: o.props.id.clone(),
+            atom_uri: o.props.atom_uri.clone(),
+            ..Props::default()
+        };
+        props
+            .extensions
+            .push_json("formerType", serde_json::Value::String(former));
+        *node = Node::Object(Object {
+            kind: ObjectType::Tombstone,
+            event: None,
+            props,
+        });
+    }
+}
+
+/// AP needs `preferredUsername`; legacy authors often give it only as `email` or `name`.
+fn derive_username(actor: &mut Actor) {
+    if actor.username.is_some() {
+        return;
+    }
+    let from_email = actor
+        .email
+        .as_deref()
+        .and_then(|e| e.split('@').next())
+        .filter(|u| !u.is_empty());
+    let from_name = actor.props.name.as_deref().filter(|n| {
+        n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    });
+    actor.username = from_email.or(from_name).map(str::to_string);
+}

@@ -1,0 +1,49 @@
+//! Policy for ActivityPub content on its way to Atom or Pump.io: minted ids go back to the
+//! legacy ids they stand for, and the visibility the addressing implies is stated
+//! (`mastodon:scope`), since legacy readers do not interpret AS2 addressing.
+
+use url::Url;
+
+use crate::model::{Activity, Actor};
+
+use super::Context;
+use super::walk::{each_actor_mut, each_props_mut, each_ref_mut};
+
+/// Applies the legacy conventions to one activity.
+pub fn prepare(activity: &mut Activity, ctx: &Context) {
+    each_props_mut(activity, &mut |p| {
+        if p.atom_uri.is_none() {
+            p.atom_uri = p.id.as_deref().and_then(|id| ctx.minter.unmint(id));
+        }
+        for r in &mut p.in_reply_to {
+            if r.atom_uri.is_none() {
+                r.atom_uri = ctx.minter.unmint(&r.id);
+            }
+        }
+        if p.scope.is_none() && (p.content.is_some() || !p.audience.is_empty()) {
+            p.scope = p.audience.visibility();
+        }
+    });
+    each_ref_mut(activity, &mut |id| {
+        if let Some(legacy) = ctx.minter.unmint(id) {
+            *id = legacy;
+        }
+    });
+    each_actor_mut(activity, &mut derive_email);
+}
+
+/// Mastodon 2.x finds a Salmon signer by the author's `email` (`user@host`).
+fn derive_email(actor: &mut Actor) {
+    if actor.email.is_some() {
+        return;
+    }
+    let host = actor
+        .props
+        .id
+        .as_deref()
+        .and_then(|id| Url::parse(id).ok())
+        .and_then(|u| u.host_str().map(str::to_string));
+    if let (Some(user), Some(host)) = (actor.username.as_deref(), host) {
+        actor.email = Some(format!("{user}@{host}"));
+    }
+}

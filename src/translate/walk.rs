@@ -1,0 +1,90 @@
+//! Visits every [`Props`] inside an activity (the activity, its actor, objects, targets,
+//! nested activities and authors), so policies are written once, not per shape.
+
+use crate::model::{Activity, Actor, Node, Props};
+
+/// Calls `f` on every `Props` reachable from `activity`, outermost first.
+pub fn each_props_mut(activity: &mut Activity, f: &mut impl FnMut(&mut Props)) {
+    f(&mut activity.props);
+    visit_props_children(&mut activity.props, f);
+    if let Some(actor) = activity.actor.as_deref_mut() {
+        actor_props(actor, f);
+    }
+    for node in [
+        activity.object.as_deref_mut(),
+        activity.target.as_deref_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        node_props(node, f);
+    }
+}
+
+fn actor_props(actor: &mut Actor, f: &mut impl FnMut(&mut Props)) {
+    f(&mut actor.props);
+    visit_props_children(&mut actor.props, f);
+}
+
+fn node_props(node: &mut Node, f: &mut impl FnMut(&mut Props)) {
+    match node {
+        Node::Ref(_) => {}
+        Node::Object(o) => {
+            f(&mut o.props);
+            visit_props_children(&mut o.props, f);
+        }
+        Node::Actor(a) => actor_props(a, f),
+        Node::Activity(a) => each_props_mut(a, f),
+    }
+}
+
+fn visit_props_children(props: &mut Props, f: &mut impl FnMut(&mut Props)) {
+    if let Some(author) = props.author.as_deref_mut() {
+        actor_props(author, f);
+    }
+}
+
+/// Calls `f` on every actor reachable from `activity` (actor, authors, actor objects).
+pub fn each_actor_mut(activity: &mut Activity, f: &mut impl FnMut(&mut Actor)) {
+    if let Some(actor) = activity.actor.as_deref_mut() {
+        f(actor);
+    }
+    if let Some(author) = activity.props.author.as_deref_mut() {
+        f(author);
+    }
+    for node in [
+        activity.object.as_deref_mut(),
+        activity.target.as_deref_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        match node {
+            Node::Ref(_) => {}
+            Node::Object(o) => {
+                if let Some(author) = o.props.author.as_deref_mut() {
+                    f(author);
+                }
+            }
+            Node::Actor(a) => f(a),
+            Node::Activity(a) => each_actor_mut(a, f),
+        }
+    }
+}
+
+/// Calls `f` on every `Node::Ref` id reachable from `activity`.
+pub fn each_ref_mut(activity: &mut Activity, f: &mut impl FnMut(&mut String)) {
+    for node in [
+        activity.object.as_deref_mut(),
+        activity.target.as_deref_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        match node {
+            Node::Ref(id) => f(id),
+            Node::Activity(a) => each_ref_mut(a, f),
+            Node::Object(_) | Node::Actor(_) => {}
+        }
+    }
+}

@@ -47,7 +47,12 @@ fn serve_starts_on_shipped_config_answers_and_stops_on_sigterm() {
     assert_eq!(json["type"], "Create");
     assert_eq!(json["object"]["type"], "Note");
 
-    let (status, body) = request(addr, "POST", "/api/translate?to=as2&from=atom", b"<entry><oops></entry>");
+    let (status, body) = request(
+        addr,
+        "POST",
+        "/api/translate?to=as2&from=atom",
+        b"<entry><oops></entry>",
+    );
     assert_eq!(status, 400);
     assert!(body.contains("malformed XML"), "{body}");
 

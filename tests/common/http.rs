@@ -22,13 +22,20 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16,
         .nth(1)
         .and_then(|c| c.parse().ok())
         .expect("status line");
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, dechunk(&text, body))
 }
 
 /// Undoes chunked transfer encoding when the response used it.
 fn dechunk(full: &str, body: String) -> String {
-    let head = full.split("\r\n\r\n").next().unwrap_or("").to_ascii_lowercase();
+    let head = full
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if !head.contains("transfer-encoding: chunked") {
         return body;
     }

@@ -15,6 +15,7 @@ use super::walk::{each_actor_mut, each_props_mut, each_ref_mut};
 
 /// Applies the AP conventions to one activity.
 pub fn prepare(activity: &mut Activity, ctx: &Context) {
+    unwrap_shared_post(activity);
     mint_ids(activity, ctx);
     make_explicit(activity);
     address(activity);
@@ -26,6 +27,28 @@ pub fn prepare(activity: &mut Activity, ctx: &Context) {
         p.summary = p.summary.as_ref().map(|t| to_safe_html(t, ctx.sanitize));
     });
     each_actor_mut(activity, &mut derive_username);
+}
+
+/// GNU social shares nest the original `post` activity; AP announces the post itself.
+fn unwrap_shared_post(activity: &mut Activity) {
+    if !matches!(activity.verb(), Verb::Share) {
+        return;
+    }
+    let Some(Node::Activity(inner)) = activity.object.as_deref_mut() else {
+        return;
+    };
+    if !matches!(inner.verb(), Verb::Post) {
+        return;
+    }
+    let Some(mut shared) = inner.object.take() else {
+        return;
+    };
+    if let (Node::Object(o), Some(poster)) = (shared.as_mut(), inner.actor.take())
+        && o.props.author.is_none()
+    {
+        o.props.author = Some(poster);
+    }
+    activity.object = Some(shared);
 }
 
 /// Every non-web id gets a minted https id; the original moves to `atom_uri`.

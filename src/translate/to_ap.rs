@@ -43,10 +43,30 @@ fn unwrap_shared_post(activity: &mut Activity) {
     let Some(mut shared) = inner.object.take() else {
         return;
     };
-    if let (Node::Object(o), Some(poster)) = (shared.as_mut(), inner.actor.take())
-        && o.props.author.is_none()
-    {
-        o.props.author = Some(poster);
+    if let Node::Object(o) = shared.as_mut() {
+        // The wrapping post carries what GNU social put on the entry: thread, addressing, dates.
+        let outer = std::mem::take(&mut inner.props);
+        let p = &mut o.props;
+        if p.author.is_none() {
+            p.author = inner.actor.take();
+        }
+        if p.conversation.is_none() {
+            p.conversation = outer.conversation;
+        }
+        if p.in_reply_to.is_empty() {
+            p.in_reply_to = outer.in_reply_to;
+        }
+        if p.mentions.is_empty() {
+            p.mentions = outer.mentions;
+        }
+        if p.audience.is_empty() {
+            p.audience = outer.audience;
+        }
+        p.scope = p.scope.or(outer.scope);
+        p.published = p.published.take().or(outer.published);
+        p.updated = p.updated.take().or(outer.updated);
+        p.url = p.url.take().or(outer.url);
+        p.content = p.content.take().or(outer.content);
     }
     activity.object = Some(shared);
 }

@@ -10,9 +10,9 @@ use crate::model::{
 };
 
 use super::Context;
-use crate::codec::Format;
 use super::html::to_safe_html;
 use super::walk::{each_actor_mut, each_props_mut, each_ref_mut};
+use crate::codec::Format;
 
 /// Applies the AP conventions to one activity read from `from`.
 ///

@@ -87,3 +87,12 @@ fn every_fixture_has_a_snapshot() {
         insta::assert_snapshot!(format!("atom_{snap}"), format!("{doc:#?}"));
     }
 }
+
+#[test]
+#[ignore]
+fn dump() {
+    let name = std::env::var("FIX").unwrap();
+    let doc = decode(&name);
+    println!("{doc:#?}");
+    println!("{}", atom::encode(&doc));
+}

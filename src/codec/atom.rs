@@ -12,8 +12,10 @@
 //!   `activity.props` stays empty. An entry with `activity:object` is a full activity.
 //! - An entry without an `author` takes the feed author as actor (so re-encoding writes that
 //!   author into the entry).
-//! - `activity:object` / `activity:target`: with `activity:verb` or `activity:object` inside
-//!   (GNU social's share form) → `Node::Activity`; with an actor object type → `Node::Actor`;
+//! - `activity:object` / `activity:target`: with `activity:object` inside (GNU social's share
+//!   form) or a verb other than `post` → `Node::Activity`; an object carrying only a `post`
+//!   verb (Mastodon's share form: the note in shorthand) is the object itself, its verb
+//!   dropped; with an actor object type → `Node::Actor`;
 //!   with only an `<id>` (or only text) → `Node::Ref`; else `Node::Object`.
 //! - Verbs: [`VerbTerm::parse`], except that a verb written in its default IRI is stored as
 //!   `VerbTerm::new` (same IRI on re-encode); a missing verb is `post`. Object types:
@@ -70,8 +72,8 @@
 //!   altitude and urls, `sensitive = Some(false)`, `Feed.total_items`, JSON extensions.
 
 use super::xml::{
-    self, ACTIVITY_NS, ATOM_NS, Elem, GEORSS_NS, KNOWN_PREFIXES, MASTODON_NS, MEDIA_NS,
-    OSTATUS_NS, POCO_NS, THR_NS, XML_NS,
+    self, ACTIVITY_NS, ATOM_NS, Elem, GEORSS_NS, KNOWN_PREFIXES, MASTODON_NS, MEDIA_NS, OSTATUS_NS,
+    POCO_NS, THR_NS, XML_NS,
 };
 use super::{DecodeError, Limits};
 use crate::model::{
@@ -772,7 +774,12 @@ fn read_activity(el: Elem<'_, '_>) -> Activity {
 }
 
 fn read_node(el: Elem<'_, '_>) -> Node {
-    if el.child(ACTIVITY_NS, "verb").is_some() || el.child(ACTIVITY_NS, "object").is_some() {
+    // GNU social's share form nests an activity (with its own `activity:object`); an object
+    // written in shorthand with a `post` verb (Mastodon's share form) is just the object.
+    let nested_verb = el
+        .child(ACTIVITY_NS, "verb")
+        .map(|v| Verb::parse(&v.text()));
+    if el.child(ACTIVITY_NS, "object").is_some() || nested_verb.is_some_and(|v| v != Verb::Post) {
         return Node::Activity(Box::new(read_activity(el)));
     }
     let mut kids = el.children();
@@ -842,7 +849,8 @@ pub fn encode_activity(a: &Activity) -> String {
         out: String::with_capacity(4096),
         root_lang: false,
     };
-    w.out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<entry");
+    w.out
+        .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<entry");
     w.namespaces();
     w.out.push_str(">\n");
     w.entry_body(a, true);
@@ -855,7 +863,8 @@ fn encode_feed(f: &Feed) -> String {
         out: String::with_capacity(4096 + 2048 * f.entries.len()),
         root_lang: f.lang.is_some(),
     };
-    w.out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed");
+    w.out
+        .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed");
     w.namespaces();
     if let Some(l) = &f.lang {
         w.attr("xml:lang", l);
@@ -1009,8 +1018,7 @@ impl W {
         let (verb, object) = reversal(a);
         let shorthand_obj = match object {
             Some(Node::Object(o))
-                if a.implied
-                    || (top && *a.verb() == Verb::Post && a.props == Props::default()) =>
+                if a.implied || (top && *a.verb() == Verb::Post && a.props == Props::default()) =>
             {
                 Some(o)
             }

@@ -84,7 +84,7 @@ fn every_fixture_has_a_snapshot() {
     for name in FIXTURES {
         let doc = decode(name);
         let snap = name.replace(['/', '.'], "_");
-        insta::assert_snapshot!(format!("atom_{snap}"), format!("{doc:#?}"));
+        insta::assert_snapshot!(format!("atom_{snap}"), render(&doc));
     }
 }
 
@@ -95,4 +95,42 @@ fn dump() {
     let doc = decode(&name);
     println!("{doc:#?}");
     println!("{}", atom::encode(&doc));
+}
+
+/// The model's `Debug` form without empty fields (`None`, `[]`, `false`, empty structs), so
+/// snapshots show what was read.
+fn render(doc: &Document) -> String {
+    let full = format!("{doc:#?}");
+    let mut lines: Vec<&str> = full
+        .lines()
+        .filter(|l| {
+            let t = l.trim();
+            !(t.ends_with(": None,")
+                || t.ends_with(": [],")
+                || t.ends_with(": false,")
+                || t == "[],")
+        })
+        .collect();
+    loop {
+        let before = lines.len();
+        let mut out: Vec<&str> = Vec::with_capacity(lines.len());
+        let mut i = 0;
+        while i < lines.len() {
+            let open = lines[i].trim_end();
+            let close = lines.get(i + 1).map(|l| l.trim()).unwrap_or("");
+            let opens = open.ends_with('{') || open.ends_with('(') || open.ends_with('[');
+            let closes = matches!(close, "}," | ")," | "],");
+            if opens && closes && open.contains(':') {
+                i += 2;
+                continue;
+            }
+            out.push(lines[i]);
+            i += 1;
+        }
+        lines = out;
+        if lines.len() == before {
+            break;
+        }
+    }
+    lines.join("\n")
 }

@@ -1034,7 +1034,8 @@ impl W {
                 None => None,
             };
             self.opt_el("title", title.as_deref());
-            if let Some(ac) = &a.actor {
+            // The entry author is the actor; an object author stands in when there is none.
+            if let Some(ac) = a.actor.as_deref().or(o.props.author.as_deref()) {
                 self.actor("author", ac, true);
             }
             if let Some(t) = &a.target {

@@ -72,8 +72,7 @@
 //!   altitude and urls, `sensitive = Some(false)`, `Feed.total_items`, JSON extensions.
 
 use super::xml::{
-    self, ACTIVITY_NS, ATOM_NS, Elem, GEORSS_NS, KNOWN_PREFIXES, MASTODON_NS, MEDIA_NS, OSTATUS_NS,
-    POCO_NS, THR_NS, XML_NS,
+    self, ACTIVITY_NS, ATOM_NS, Elem, KNOWN_PREFIXES, MEDIA_NS, OSTATUS_NS, POCO_NS, XML_NS, nsid,
 };
 use super::{DecodeError, Limits};
 use crate::model::{
@@ -133,7 +132,7 @@ fn read_feed(root: Elem<'_, '_>) -> Feed {
     let mut author_el = None;
     let mut entries = Vec::new();
     for c in root.children() {
-        let consumed = if c.ns() == Some(ATOM_NS) {
+        let consumed = if c.ns_id() == nsid::ATOM {
             match c.local() {
                 "id" if feed.id.is_none() => {
                     feed.id = text_of(c);
@@ -337,49 +336,49 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
     let mut place = Place::default();
     let mut nsfw_seen = false;
     for (i, c) in children.iter().copied().enumerate() {
-        let ns = c.ns().unwrap_or("");
+        let ns = c.ns_id();
         let ok = match (ns, c.local()) {
-            (ATOM_NS, "id") if id_el.is_none() => {
+            (nsid::ATOM, "id") if id_el.is_none() => {
                 id_el = Some((i, text_of(c)));
                 false
             }
-            (ATOM_NS, "uri") if is_actor && uri_el.is_none() => {
+            (nsid::ATOM, "uri") if is_actor && uri_el.is_none() => {
                 uri_el = Some((i, text_of(c).map(|u| c.resolve(&u).into_owned())));
                 false
             }
-            (ATOM_NS, "title") if title_el.is_none() => {
+            (nsid::ATOM, "title") if title_el.is_none() => {
                 title_el = Some((i, c.text().into_owned()));
                 false
             }
-            (ATOM_NS, "name") if is_actor && name_el.is_none() => {
+            (nsid::ATOM, "name") if is_actor && name_el.is_none() => {
                 name_el = Some((i, c.text().into_owned()));
                 false
             }
-            (ATOM_NS, "email") if is_actor && s.actor.email.is_none() => {
+            (nsid::ATOM, "email") if is_actor && s.actor.email.is_none() => {
                 s.actor.email = text_of(c);
                 s.actor.email.is_some()
             }
-            (ATOM_NS, "summary") if s.props.summary.is_none() => {
+            (nsid::ATOM, "summary") if s.props.summary.is_none() => {
                 s.props.summary = Some(read_text(c));
                 true
             }
-            (ATOM_NS, "content") if s.props.content.is_none() => {
+            (nsid::ATOM, "content") if s.props.content.is_none() => {
                 s.props.content = Some(read_text(c));
                 true
             }
-            (ATOM_NS, "published") if s.props.published.is_none() => {
+            (nsid::ATOM, "published") if s.props.published.is_none() => {
                 s.props.published = crate::model::Timestamp::new(&c.text());
                 s.props.published.is_some()
             }
-            (ATOM_NS, "updated") if s.props.updated.is_none() => {
+            (nsid::ATOM, "updated") if s.props.updated.is_none() => {
                 s.props.updated = crate::model::Timestamp::new(&c.text());
                 s.props.updated.is_some()
             }
-            (ATOM_NS, "author") if s.author.is_none() => {
+            (nsid::ATOM, "author") if s.author.is_none() => {
                 s.author = Some(c);
                 true
             }
-            (ATOM_NS, "category") => {
+            (nsid::ATOM, "category") => {
                 match c.attr("term").map(str::trim).filter(|t| !t.is_empty()) {
                     Some(term) if c.attr_count() == 1 => {
                         if !nsfw_seen && term.eq_ignore_ascii_case("nsfw") {
@@ -396,7 +395,7 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
                     _ => false,
                 }
             }
-            (ATOM_NS, "link") => {
+            (nsid::ATOM, "link") => {
                 let rel = c.attr("rel").map(str::trim).unwrap_or("alternate");
                 let href = href_of(c, "href");
                 match (rel, href) {
@@ -488,7 +487,7 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
                     _ => false,
                 }
             }
-            (ACTIVITY_NS, "verb") if s.verb.is_none() => {
+            (nsid::ACTIVITY, "verb") if s.verb.is_none() => {
                 let t = VerbTerm::parse(&c.text());
                 let plain = VerbTerm::new(t.verb().clone());
                 s.verb = Some(if plain.atom_iri() == t.atom_iri() {
@@ -498,7 +497,7 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
                 });
                 true
             }
-            (ACTIVITY_NS, "object-type") if !kind_seen => {
+            (nsid::ACTIVITY, "object-type") if !kind_seen => {
                 kind_seen = true;
                 let k = ObjectType::parse_as1(&c.text());
                 if mode == Mode::Activity {
@@ -508,15 +507,15 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
                     true
                 }
             }
-            (ACTIVITY_NS, "object") if mode == Mode::Activity && s.object.is_none() => {
+            (nsid::ACTIVITY, "object") if mode == Mode::Activity && s.object.is_none() => {
                 s.object = Some(c);
                 true
             }
-            (ACTIVITY_NS, "target") if mode != Mode::Actor(true) && s.target.is_none() => {
+            (nsid::ACTIVITY, "target") if mode != Mode::Actor(true) && s.target.is_none() => {
                 s.target = Some(c);
                 true
             }
-            (THR_NS, "in-reply-to") => {
+            (nsid::THR, "in-reply-to") => {
                 let href = href_of(c, "href");
                 let id = c
                     .attr("ref")
@@ -536,11 +535,11 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
                     None => false,
                 }
             }
-            (OSTATUS_NS, "conversation") if elem_conv.is_none() => {
+            (nsid::OSTATUS, "conversation") if elem_conv.is_none() => {
                 elem_conv = c.attr("ref").and_then(trimmed).or_else(|| text_of(c));
                 elem_conv.is_some()
             }
-            (MASTODON_NS, "scope") => {
+            (nsid::MASTODON, "scope") => {
                 let w = c.text();
                 if matches!(mode, Mode::Actor(_)) {
                     match (w.trim(), s.actor.locked) {
@@ -561,7 +560,7 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
                     false
                 }
             }
-            (GEORSS_NS, "point") if place.latitude.is_none() => {
+            (nsid::GEORSS, "point") if place.latitude.is_none() => {
                 let t = c.text();
                 let mut it = t.split_whitespace().map(|x| x.parse::<f64>());
                 match (it.next(), it.next(), it.next()) {
@@ -573,27 +572,27 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
                     _ => false,
                 }
             }
-            (GEORSS_NS, "featureName") if place.name.is_none() => {
+            (nsid::GEORSS, "featureName") if place.name.is_none() => {
                 place.name = Some(c.text().into_owned());
                 true
             }
-            (POCO_NS, "preferredUsername") if is_actor && s.actor.username.is_none() => {
+            (nsid::POCO, "preferredUsername") if is_actor && s.actor.username.is_none() => {
                 s.actor.username = text_of(c);
                 s.actor.username.is_some()
             }
-            (POCO_NS, "displayName") if is_actor && display.is_none() => {
+            (nsid::POCO, "displayName") if is_actor && display.is_none() => {
                 display = Some(c.text().into_owned());
                 true
             }
-            (POCO_NS, "note") if is_actor && note_el.is_none() => {
+            (nsid::POCO, "note") if is_actor && note_el.is_none() => {
                 note_el = Some((i, c.text().into_owned(), c.lang().map(str::to_string)));
                 false
             }
-            (POCO_NS, "address") if is_actor && place.address.is_none() => {
+            (nsid::POCO, "address") if is_actor && place.address.is_none() => {
                 place.address = parse_address(c);
                 place.address.is_some()
             }
-            (POCO_NS, "urls") if is_actor => match parse_urls(c) {
+            (nsid::POCO, "urls") if is_actor => match parse_urls(c) {
                 Some(f) => {
                     s.actor.fields.push(f);
                     true

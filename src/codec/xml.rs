@@ -56,6 +56,51 @@ pub const KNOWN_PREFIXES: &[(&str, &str)] = &[
 
 const NONE: u32 = u32::MAX;
 
+/// Small numbers for the namespaces the Atom codec matches on, so matching an element is an
+/// integer comparison instead of comparing URIs.
+pub mod nsid {
+    /// No namespace.
+    pub const NONE: u8 = 0;
+    /// Atom.
+    pub const ATOM: u8 = 1;
+    /// AS1 elements.
+    pub const ACTIVITY: u8 = 2;
+    /// Threading.
+    pub const THR: u8 = 3;
+    /// Portable Contacts.
+    pub const POCO: u8 = 4;
+    /// Atom media.
+    pub const MEDIA: u8 = 5;
+    /// OStatus (either spelling).
+    pub const OSTATUS: u8 = 6;
+    /// Mastodon.
+    pub const MASTODON: u8 = 7;
+    /// GeoRSS.
+    pub const GEORSS: u8 = 8;
+    /// XHTML.
+    pub const XHTML: u8 = 9;
+    /// `xml:`.
+    pub const XML: u8 = 10;
+    /// Any other namespace.
+    pub const OTHER: u8 = 255;
+}
+
+fn known_id(uri: &str) -> u8 {
+    match uri {
+        ATOM_NS => nsid::ATOM,
+        ACTIVITY_NS => nsid::ACTIVITY,
+        THR_NS => nsid::THR,
+        POCO_NS => nsid::POCO,
+        MEDIA_NS => nsid::MEDIA,
+        OSTATUS_NS => nsid::OSTATUS,
+        MASTODON_NS => nsid::MASTODON,
+        GEORSS_NS => nsid::GEORSS,
+        XHTML_NS => nsid::XHTML,
+        XML_NS => nsid::XML,
+        _ => nsid::OTHER,
+    }
+}
+
 /// Known namespace URIs, stored as `&'static str` so the common case allocates nothing.
 fn intern(uri: Cow<'_, str>) -> Cow<'static, str> {
     if uri == "http://ostatus.org/schema/1.0/" {
@@ -114,6 +159,7 @@ pub struct Tree<'a> {
     nodes: Vec<NodeData<'a>>,
     attrs: Vec<AttrData<'a>>,
     nss: Vec<Cow<'a, str>>,
+    ns_ids: Vec<u8>,
     root: u32,
     has_base: bool,
 }
@@ -162,7 +208,10 @@ fn resolve_reference(name: &str) -> Result<char, String> {
 /// Unescapes and normalises an attribute value (XML 1.0 §3.3.3: literal tab, CR and LF
 /// become spaces, a CR LF pair one space).
 fn unescape_attr<'a>(raw: Cow<'a, str>) -> Result<Cow<'a, str>, String> {
-    if !raw.contains(['&', '\t', '\n', '\r']) {
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
+    {
         return Ok(raw);
     }
     let mut out = String::with_capacity(raw.len());
@@ -211,6 +260,8 @@ struct Builder<'a> {
     marks: Vec<usize>,
     /// Attribute scratch space, reused.
     pending: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Non-declaration attributes of the current element, reused.
+    plain: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -286,6 +337,33 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// Appends one resolved character reference to the current text.
+    fn push_char(&mut self, c: char) {
+        let Some(&parent) = self.stack.last() else {
+            return;
+        };
+        let last = match self.tree.nodes.get(parent as usize) {
+            Some(NodeData {
+                kind: NodeKind::Elem { last, .. },
+                ..
+            }) => *last,
+            _ => NONE,
+        };
+        if let Some(NodeData {
+            kind: NodeKind::Text(prev),
+            ..
+        }) = self.tree.nodes.get_mut(last as usize)
+        {
+            prev.to_mut().push(c);
+            return;
+        }
+        self.append(NodeData {
+            parent,
+            next: NONE,
+            kind: NodeKind::Text(Cow::Owned(c.to_string())),
+        });
+    }
+
     fn start(
         &mut self,
         e: &quick_xml::events::BytesStart<'_>,
@@ -328,7 +406,8 @@ impl<'a> Builder<'a> {
         }
         let mark = self.bindings.len();
         let pending = std::mem::take(&mut self.pending);
-        let mut plain = Vec::new();
+        let mut plain = std::mem::take(&mut self.plain);
+        plain.clear();
         for (key, raw) in pending.iter() {
             let value = unescape_attr(raw.clone()).map_err(|r| self.err(pos, r))?;
             if key == "xmlns" || key.starts_with("xmlns:") {
@@ -345,7 +424,9 @@ impl<'a> Builder<'a> {
                 let ns = if value.is_empty() {
                     NONE
                 } else {
-                    self.tree.nss.push(intern(value));
+                    let uri = intern(value);
+                    self.tree.ns_ids.push(known_id(&uri));
+                    self.tree.nss.push(uri);
                     (self.tree.nss.len() - 1) as u32
                 };
                 self.bindings.push((prefix, ns));
@@ -363,7 +444,7 @@ impl<'a> Builder<'a> {
         };
         let local = reborrow(self.tree.src, local);
         let first_attr = self.tree.attrs.len() as u32;
-        for (key, value) in plain {
+        for (key, value) in plain.drain(..) {
             let (ns, local) = match key.split_once(':') {
                 Some((p, l)) => {
                     let ns = self
@@ -397,6 +478,7 @@ impl<'a> Builder<'a> {
             }
             self.tree.attrs.push(AttrData { ns, local, value });
         }
+        self.plain = plain;
         let last_attr = self.tree.attrs.len() as u32;
         let parent = self.stack.last().copied().unwrap_or(NONE);
         let idx = self.append(NodeData {
@@ -448,9 +530,10 @@ pub fn parse_str<'a>(text: &'a str, limits: &Limits) -> Result<Tree<'a>, DecodeE
     let mut b = Builder {
         tree: Tree {
             src: text,
-            nodes: Vec::with_capacity(text.len() / 24),
-            attrs: Vec::with_capacity(text.len() / 48),
+            nodes: Vec::with_capacity(text.len() / 64),
+            attrs: Vec::with_capacity(text.len() / 128),
             nss: vec![Cow::Borrowed(XML_NS)],
+            ns_ids: vec![nsid::XML],
             root: NONE,
             has_base: false,
         },
@@ -458,6 +541,7 @@ pub fn parse_str<'a>(text: &'a str, limits: &Limits) -> Result<Tree<'a>, DecodeE
         bindings: Vec::new(),
         marks: Vec::new(),
         pending: Vec::new(),
+        plain: Vec::new(),
     };
     loop {
         let pos = reader.buffer_position() as usize;
@@ -494,8 +578,7 @@ pub fn parse_str<'a>(text: &'a str, limits: &Limits) -> Result<Tree<'a>, DecodeE
                 if b.stack.is_empty() {
                     return Err(b.err(pos, "reference outside the root element"));
                 }
-                let mut buf = [0u8; 4];
-                b.text(Cow::Owned(c.encode_utf8(&mut buf).to_string()), pos)?;
+                b.push_char(c);
             }
             Event::DocType(_) => {
                 return Err(DecodeError::Doctype {
@@ -590,6 +673,19 @@ impl<'t, 'a> Elem<'t, 'a> {
     /// The namespace URI, `None` when the element is in no namespace.
     pub fn ns(&self) -> Option<&'t str> {
         self.data().and_then(|(_, ns, ..)| self.tree.ns_str(ns))
+    }
+
+    /// The namespace as one of the [`nsid`] numbers.
+    pub fn ns_id(&self) -> u8 {
+        match self.data() {
+            Some((_, ns, ..)) if ns != NONE => self
+                .tree
+                .ns_ids
+                .get(ns as usize)
+                .copied()
+                .unwrap_or(nsid::OTHER),
+            _ => nsid::NONE,
+        }
     }
 
     /// The local name.

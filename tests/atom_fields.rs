@@ -589,3 +589,82 @@ fn early_mastodon_feed() {
         .count();
     assert_eq!(deletes, 2);
 }
+
+fn decode_str(src: &str) -> Activity {
+    match atom::decode(src.as_bytes(), &Limits::default()).unwrap() {
+        Document::Activity(a) => a,
+        Document::Feed(_) => panic!("feed"),
+    }
+}
+
+#[test]
+fn odd_prefixes_trailing_slash_ostatus_xhtml_and_xml_base() {
+    let src = r#"<a:entry xmlns:a="http://www.w3.org/2005/Atom" xmlns:as="http://activitystrea.ms/spec/1.0/"
+        xmlns:os="http://ostatus.org/schema/1.0/" xml:base="https://ex.org/notes/" xml:lang="fr">
+      <a:id>tag:ex.org,2020:1</a:id>
+      <as:verb>
+        http://activitystrea.ms/schema/1.0/post
+      </as:verb>
+      <a:link rel="alternate" href="1.html"/>
+      <a:link rel="mentioned" os:object-type="http://activitystrea.ms/schema/1.0/group" href="/g/2"/>
+      <a:link rel="ostatus:attention" os:object-type="http://activitystrea.ms/schema/1.0/person" href="/u/3"/>
+      <a:link rel="mentioned" os:object-type="http://activitystrea.ms/schema/1.0/person" href="/u/3"/>
+      <os:conversation ref="tag:ex.org,2020:c"/>
+      <a:content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Hi <b>bold</b> &amp; <a href="x">link</a></div></a:content>
+    </a:entry>"#;
+    let a = decode_str(src);
+    assert_eq!(*a.verb(), Verb::Post);
+    let o = object(&a);
+    assert_eq!(o.props.url.as_deref(), Some("https://ex.org/notes/1.html"));
+    assert_eq!(o.props.mentions.len(), 2);
+    assert_eq!(o.props.mentions[0].href, "https://ex.org/g/2");
+    assert_eq!(o.props.mentions[0].kind, MentionKind::Group);
+    assert_eq!(o.props.mentions[1].href, "https://ex.org/u/3");
+    assert_eq!(o.props.conversation.as_deref(), Some("tag:ex.org,2020:c"));
+    let c = o.props.content.as_ref().unwrap();
+    assert_eq!(c.format, TextFormat::Xhtml);
+    assert_eq!(c.lang.as_deref(), Some("fr"));
+    assert_eq!(
+        c.value,
+        r#"<div xmlns="http://www.w3.org/1999/xhtml">Hi <b>bold</b> &amp; <a href="x">link</a></div>"#
+    );
+    // Lossless re-encode of the xhtml.
+    let again = decode_str(&atom::encode_activity(&a));
+    assert_eq!(again, a);
+}
+
+#[test]
+fn derived_title_is_written_and_not_read_back() {
+    let src = r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:poco="http://portablecontacts.net/spec/1.0">
+      <id>x</id><author><uri>https://ex.org/alice</uri><poco:preferredUsername>alice</poco:preferredUsername></author>
+      <content type="html">hi</content></entry>"#;
+    let a = decode_str(src);
+    assert_eq!(object(&a).props.name, None);
+    let xml = atom::encode_activity(&a);
+    assert!(xml.contains("<title>New note by alice</title>"), "{xml}");
+    assert!(xml.contains("<name>alice</name>"), "{xml}");
+    assert_eq!(decode_str(&xml), a);
+    // A real title is kept.
+    let a = decode_str(&src.replace("<id>x</id>", "<id>x</id><title>Hello</title>"));
+    assert_eq!(object(&a).props.name.as_deref(), Some("Hello"));
+}
+
+#[test]
+fn encoded_entry_has_what_peers_read() {
+    let a = entry("pleroma/ostatus_incoming_reply.xml");
+    let xml = atom::encode_activity(&a);
+    for needle in [
+        r#"xmlns:ostatus="http://ostatus.org/schema/1.0""#,
+        "<activity:verb>http://activitystrea.ms/schema/1.0/post</activity:verb>",
+        "<activity:object-type>http://activitystrea.ms/schema/1.0/comment</activity:object-type>",
+        r#"<thr:in-reply-to ref="tag:gs.archae.me,2017-04-30:noticeId=778260:objectType=note" href="https://gs.archae.me/notice/778260"/>"#,
+        r#"<ostatus:conversation ref="https://gs.archae.me/conversation/327120">https://gs.archae.me/conversation/327120</ostatus:conversation>"#,
+        r#"<link rel="ostatus:conversation" href="https://gs.archae.me/conversation/327120"/>"#,
+        r#"<link rel="mentioned" href="https://gs.archae.me/user/4687" ostatus:object-type="http://activitystrea.ms/schema/1.0/person"/>"#,
+        r#"<link rel="mentioned" href="http://activityschema.org/collection/public" ostatus:object-type="http://activitystrea.ms/schema/1.0/collection"/>"#,
+        "<poco:preferredUsername>lambadalambda</poco:preferredUsername>",
+        r#"<content type="html" xml:lang="en-US">@&lt;a href="#,
+    ] {
+        assert!(xml.contains(needle), "missing {needle}\n{xml}");
+    }
+}

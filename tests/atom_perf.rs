@@ -100,3 +100,18 @@ fn decode_throughput() {
         xml.len() / 1_000_000
     );
 }
+
+#[test]
+#[ignore]
+fn tree_only() {
+    let feed = big_feed(20);
+    let limits = Limits::default();
+    let t = Instant::now();
+    for _ in 0..3000 {
+        let tree =
+            ostatus_bridge::codec::xml::parse(std::hint::black_box(feed.as_bytes()), &limits)
+                .unwrap();
+        std::hint::black_box(tree.root().local());
+    }
+    println!("tree x3000: {:?}", t.elapsed());
+}

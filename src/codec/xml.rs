@@ -246,6 +246,20 @@ fn normalize_eol(text: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
+/// String equality without a `memcmp` call for the short names XML is full of.
+#[inline]
+fn short_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 16 {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
+    }
+}
+
 fn is_xml_whitespace(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
@@ -279,7 +293,7 @@ impl<'a> Builder<'a> {
         self.bindings
             .iter()
             .rev()
-            .find(|(p, _)| p == prefix)
+            .find(|(p, _)| short_eq(p, prefix))
             .map(|(_, ns)| *ns)
     }
 
@@ -400,7 +414,12 @@ impl<'a> Builder<'a> {
         }
         // Duplicates (bounded by max_attributes, so quadratic is fine).
         for (i, (k, _)) in self.pending.iter().enumerate() {
-            if self.pending.iter().skip(i + 1).any(|(k2, _)| k2 == k) {
+            if self
+                .pending
+                .iter()
+                .skip(i + 1)
+                .any(|(k2, _)| short_eq(k2, k))
+            {
                 return Err(self.err(pos, format!("duplicate attribute `{k}`")));
             }
         }
@@ -410,7 +429,8 @@ impl<'a> Builder<'a> {
         plain.clear();
         for (key, raw) in pending.iter() {
             let value = unescape_attr(raw.clone()).map_err(|r| self.err(pos, r))?;
-            if key == "xmlns" || key.starts_with("xmlns:") {
+            if key.starts_with("xmlns") && (key.len() == 5 || key.as_bytes().get(5) == Some(&b':'))
+            {
                 let prefix: Cow<'a, str> = match key.strip_prefix("xmlns:") {
                     Some(_) => match key {
                         Cow::Borrowed(k) => Cow::Borrowed(k.get(6..).unwrap_or_default()),
@@ -469,11 +489,14 @@ impl<'a> Builder<'a> {
                 .get(first_attr as usize..)
                 .unwrap_or_default()
                 .iter()
-                .any(|a| a.local == local && self.tree.ns_str(a.ns) == self.tree.ns_str(ns));
+                .any(|a| {
+                    short_eq(&a.local, &local)
+                        && (a.ns == ns || self.tree.ns_str(a.ns) == self.tree.ns_str(ns))
+                });
             if dup {
                 return Err(self.err(pos, format!("duplicate attribute `{local}`")));
             }
-            if ns == 0 && local == "base" {
+            if ns == 0 && short_eq(&local, "base") {
                 self.tree.has_base = true;
             }
             self.tree.attrs.push(AttrData { ns, local, value });

@@ -176,3 +176,46 @@ fn garbage_does_not_panic() {
         assert!(dec(src).is_err(), "{}", String::from_utf8_lossy(src));
     }
 }
+
+#[test]
+fn many_mention_links_stay_linear() {
+    let mut s = String::from("<entry xmlns=\"http://www.w3.org/2005/Atom\"><id>x</id>");
+    for i in 0..100_000 {
+        s.push_str(&format!(
+            "<link rel=\"mentioned\" href=\"https://ex.org/u/{i}\"/>"
+        ));
+    }
+    s.push_str("</entry>");
+    let t = std::time::Instant::now();
+    let doc = dec(s.as_bytes()).unwrap();
+    assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
+    let ostatus_bridge::model::Document::Activity(a) = doc else {
+        panic!()
+    };
+    let Some(ostatus_bridge::model::Node::Object(o)) = a.object.as_deref() else {
+        panic!()
+    };
+    assert_eq!(o.props.mentions.len(), 100_000);
+}
+
+#[test]
+fn feed_author_amplification_is_refused() {
+    let mut s = String::from("<feed xmlns=\"http://www.w3.org/2005/Atom\"><author>");
+    for i in 0..5_000 {
+        s.push_str(&format!(
+            "<link rel=\"avatar\" href=\"https://ex.org/{i}.png\"/>"
+        ));
+    }
+    s.push_str("</author>");
+    for _ in 0..100_000 {
+        s.push_str("<entry/>");
+    }
+    s.push_str("</feed>");
+    match dec(s.as_bytes()).unwrap_err() {
+        DecodeError::Invalid { at, reason } => {
+            assert_eq!(at, Location::LineCol { line: 1, col: 43 });
+            assert!(reason.contains("amplification"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -89,6 +89,7 @@ pub fn decode(input: &[u8], limits: &Limits) -> Result<Document, DecodeError> {
     let tree = xml::parse(input, limits)?;
     let root = tree.root();
     if root.is(ATOM_NS, "feed") {
+        check_author_amplification(root, tree.node_count())?;
         Ok(Document::Feed(read_feed(root)))
     } else if root.is(ATOM_NS, "entry") {
         Ok(Document::Activity(read_entry(root, None)))
@@ -102,6 +103,30 @@ pub fn decode(input: &[u8], limits: &Limits) -> Result<Document, DecodeError> {
             },
         })
     }
+}
+
+/// Entries without an author get a copy of the feed author; a huge author times many such
+/// entries would turn a small input into a huge model, so that product is bounded.
+fn check_author_amplification(root: Elem<'_, '_>, nodes: usize) -> Result<(), DecodeError> {
+    let Some(author) = root.child(ATOM_NS, "author") else {
+        return Ok(());
+    };
+    let copies = root
+        .children()
+        .filter(|e| e.is(ATOM_NS, "entry") && e.child(ATOM_NS, "author").is_none())
+        .count();
+    let size = author.subtree_size() + 1;
+    let budget = 4 * nodes + 100_000;
+    if copies.saturating_mul(size) > budget {
+        return Err(DecodeError::Invalid {
+            at: author.location(),
+            reason: format!(
+                "feed author ({size} nodes) would be copied into {copies} entries, over the \
+                 amplification limit of {budget} nodes"
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn trimmed(s: &str) -> Option<String> {
@@ -335,6 +360,9 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
     let mut kind_seen = false;
     let mut place = Place::default();
     let mut nsfw_seen = false;
+    // Hashed, so a hostile entry with many mention links stays linear.
+    let mut seen_mentions: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut seen_audience: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, c) in children.iter().copied().enumerate() {
         let ns = c.ns_id();
         let ok = match (ns, c.local()) {
@@ -435,11 +463,10 @@ fn scan<'t, 'a>(el: Elem<'t, 'a>, mode: Mode) -> Scan<'t, 'a> {
                                     s.props.audience.to.push(Addressee::Public);
                                 }
                             } else if ot == Some(ObjectType::Collection) {
-                                let a = Addressee::Id(h);
-                                if !s.props.audience.to.contains(&a) {
-                                    s.props.audience.to.push(a);
+                                if seen_audience.insert(h.clone()) {
+                                    s.props.audience.to.push(Addressee::Id(h));
                                 }
-                            } else if !s.props.mentions.iter().any(|m| m.href == h) {
+                            } else if seen_mentions.insert(h.clone()) {
                                 s.props.mentions.push(Mention {
                                     href: h,
                                     name: c.attr("title").map(str::to_string),

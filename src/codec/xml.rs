@@ -4,7 +4,8 @@
 //! Why not `quick_xml::NsReader`: it records every `xmlns` declaration before the caller can
 //! count them, and its duplicate-attribute check is quadratic in the attribute count. This
 //! reader uses the plain tokenizer and does both itself, so [`Limits::max_attributes`] is
-//! enforced *before* any declaration is stored. It also refuses `<!DOCTYPE` outright (so no
+//! enforced *before* any declaration is stored; the same limit also bounds the number of
+//! namespace declarations in scope at once (so prefix lookups cost at most that many steps). It also refuses `<!DOCTYPE` outright (so no
 //! entity is ever expanded), resolves only the five predefined entities and numeric character
 //! references, and reports every error with a line and column.
 //!
@@ -441,6 +442,13 @@ impl<'a> Builder<'a> {
                 if prefix == "xml" || prefix == "xmlns" {
                     continue;
                 }
+                // Bound the declarations in scope too, so prefix lookups stay cheap.
+                if self.bindings.len() >= limits.max_attributes {
+                    return Err(DecodeError::TooManyAttributes {
+                        at: Location::from_offset(self.tree.src.as_bytes(), pos),
+                        limit: limits.max_attributes,
+                    });
+                }
                 let ns = if value.is_empty() {
                     NONE
                 } else {
@@ -649,6 +657,11 @@ impl<'a> Tree<'a> {
         self.src
     }
 
+    /// Number of nodes (elements and text runs) in the document.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// True when some element has an `xml:base` (relative links then need resolving).
     pub fn has_base(&self) -> bool {
         self.has_base
@@ -823,6 +836,22 @@ impl<'t, 'a> Elem<'t, 'a> {
                 NodeKind::Text(t) => Child::Text(t.as_ref()),
             })
         })
+    }
+
+    /// Number of nodes below this element (elements and text runs), for amplification checks.
+    pub fn subtree_size(&self) -> usize {
+        // Nodes are stored in document order, so the subtree is the range up to the next node
+        // that is not a descendant: the next sibling of this element or of an ancestor.
+        let mut cur = Some(*self);
+        while let Some(e) = cur {
+            if let Some(n) = self.tree.nodes.get(e.idx as usize)
+                && n.next != NONE
+            {
+                return n.next.saturating_sub(self.idx + 1) as usize;
+            }
+            cur = e.parent();
+        }
+        self.tree.nodes.len().saturating_sub(self.idx as usize + 1)
     }
 
     /// Child elements in order.
@@ -1177,6 +1206,22 @@ mod tests {
         assert!(matches!(
             parse(b"<a xmlns:a=\"u\" xmlns:b=\"v\" xmlns:c=\"w\"/>", &l),
             Err(DecodeError::TooManyAttributes { limit: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn namespace_declarations_in_scope_are_bounded() {
+        let l = Limits {
+            max_attributes: 3,
+            ..lim()
+        };
+        assert!(parse(b"<a xmlns:a=\"u\" xmlns:b=\"v\"><b xmlns:c=\"w\"/></a>", &l).is_ok());
+        assert!(matches!(
+            parse(
+                b"<a xmlns:a=\"u\" xmlns:b=\"v\"><b xmlns:c=\"w\"><c xmlns:d=\"x\"/></b></a>",
+                &l
+            ),
+            Err(DecodeError::TooManyAttributes { limit: 3, .. })
         ));
     }
 

@@ -52,6 +52,11 @@
 //! AS1 reversal verb with the inner object. Conversations are written as
 //! `ostatus:conversation` (`ref` and text) plus `link rel=ostatus:conversation`.
 //!
+//! # Limits
+//! Besides the XML limits (size, depth, attributes, namespace declarations; DOCTYPE refused),
+//! a feed whose author would be copied into so many author-less entries that the model
+//! grows far beyond the input is refused with [`DecodeError::Invalid`].
+//!
 //! # Lossy (on purpose)
 //! - Attributes of known elements that the model has no field for: `ostatus:conversation`
 //!   `href`/`local_id`, a differing `link rel=ostatus:conversation` when the element is present,
@@ -66,6 +71,12 @@
 //! - The original spelling of a verb or object type written in its default form (bare `post`,
 //!   `status`), the relative form of hrefs resolved against `xml:base`, where in the
 //!   container an unknown element stood relative to known ones.
+//! - Shapes encode cannot write back as read: an implied activity whose object is a bare id
+//!   or an activity (written as a full entry); a top-level non-implied `post` of a plain
+//!   object whose activity has no properties (written as shorthand, so it reads back
+//!   `implied`); `Undo{Favorite|Follow|Block|Share}` (written as the reversal verb, so the
+//!   inner activity and its id are gone); a nested implied `post` (reads back as the object);
+//!   a full activity without an object (written with an empty `activity:object`).
 //! - Model fields Atom cannot carry: `cc`/`bto`/`bcc` and `Followers` audiences, actor
 //!   endpoints, keys, `also_known_as`, `moved_to`, `content_map`, `context`, event details,
 //!   start/end times, emoji ids and dates, attachment blurhash, hashtag hrefs, place ids,

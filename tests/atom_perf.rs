@@ -8,10 +8,11 @@ use ostatus_bridge::codec::{Limits, atom};
 use ostatus_bridge::model::Document;
 
 fn big_feed(entries: usize) -> String {
-    let path = format!(
-        "{}/fixtures/external/pleroma/23211.atom",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    feed_from("pleroma/23211.atom", entries)
+}
+
+fn feed_from(name: &str, entries: usize) -> String {
+    let path = format!("{}/fixtures/external/{name}", env!("CARGO_MANIFEST_DIR"));
     let src = std::fs::read_to_string(path).unwrap();
     let start = src.find("<entry>").unwrap();
     let end = src.rfind("</feed>").unwrap();
@@ -41,7 +42,16 @@ fn tokenise(s: &str) -> usize {
 #[test]
 #[ignore]
 fn decode_throughput_small_feeds() {
-    let feed = big_feed(20);
+    for name in [
+        "pleroma/23211.atom",
+        "pleroma/tesla_mock/https___mastodon.social_users_lambadalambda.atom",
+    ] {
+        small_feeds(name);
+    }
+}
+
+fn small_feeds(name: &str) {
+    let feed = feed_from(name, 20);
     let rounds = 1000;
     let limits = Limits::default();
     let t = Instant::now();
@@ -65,7 +75,8 @@ fn decode_throughput_small_feeds() {
     }
     println!("tree only: {:?}", t.elapsed());
     println!(
-        "small feeds: {n} entries: tokenise {tok:?}, decode {dec:?} ({:.0} entries/s, {:.2}x)",
+        "{name}: {} bytes/entry, {n} entries: tokenise {tok:?}, decode {dec:?} ({:.0} entries/s, {:.2}x)",
+        feed.len() * rounds / n,
         n as f64 / dec.as_secs_f64(),
         dec.as_secs_f64() / tok.as_secs_f64(),
     );

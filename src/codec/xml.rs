@@ -209,10 +209,12 @@ fn resolve_reference(name: &str) -> Result<char, String> {
 /// Unescapes and normalises an attribute value (XML 1.0 §3.3.3: literal tab, CR and LF
 /// become spaces, a CR LF pair one space).
 fn unescape_attr<'a>(raw: Cow<'a, str>) -> Result<Cow<'a, str>, String> {
-    if !raw
+    // Branch-free scan (vectorises); control characters other than tab, LF and CR also take
+    // the slow path, which copies them unchanged.
+    let special = raw
         .bytes()
-        .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
-    {
+        .fold(false, |acc, b| acc | (b == b'&') | (b <= b'\r'));
+    if !special {
         return Ok(raw);
     }
     let mut out = String::with_capacity(raw.len());

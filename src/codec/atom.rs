@@ -79,7 +79,8 @@
 //!   a full activity without an object (written with an empty `activity:object`).
 //! - Model fields Atom cannot carry: `cc`/`bto`/`bcc` and `Followers` audiences, actor
 //!   endpoints, keys, `also_known_as`, `moved_to`, `content_map`, `context`, event details,
-//!   start/end times, emoji ids and dates, attachment blurhash, hashtag hrefs, place ids,
+//!   start/end times, emoji ids and dates, attachment blurhash, hashtag hrefs,
+//!   `Reference.atom_uri`, place ids,
 //!   altitude and urls, `sensitive = Some(false)`, `Feed.total_items`, JSON extensions.
 
 use super::xml::{

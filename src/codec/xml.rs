@@ -801,7 +801,8 @@ impl<'t, 'a> Elem<'t, 'a> {
     /// Resolves `href` against the `xml:base` in scope (unchanged when none applies or
     /// resolution fails).
     pub fn resolve<'s>(&self, href: &'s str) -> Cow<'s, str> {
-        if !self.tree.has_base {
+        // Absolute references are kept exactly as written (no normalisation).
+        if !self.tree.has_base || url::Url::parse(href).is_ok() {
             return Cow::Borrowed(href);
         }
         let mut bases = Vec::new();

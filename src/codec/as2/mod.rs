@@ -1,0 +1,115 @@
+//! Activity Streams 2.0 / ActivityPub JSON-LD codec.
+//!
+//! # Reading
+//! Input is read as plain JSON with the compact keys of the AS2 context and the Mastodon,
+//! Mobilizon and PeerTube extensions (PROTOCOLS.md §13.4, trap 35). **No JSON-LD expansion
+//! is done**: a type written as a full IRI (`https://www.w3.org/ns/activitystreams#Note`) or
+//! as `as:Note` is understood, but members under other prefixes or expanded member names
+//! are kept as unknown members. `@context` is never stored: the output always carries the
+//! one canonical context ([`context::context`]).
+//!
+//! - A root of an activity type becomes [`Activity`]; `Accept`/`Reject`/`Update` pick their
+//!   verb from the object (conventions); AS2 types without a dedicated verb (`View`, `Read`,
+//!   `Dislike`, `EmojiReact`, …, or any unknown type carrying an `actor`) become
+//!   `Verb::Unknown("<Type>")`; `Activity` + `ostatus:verb` becomes `Verb::Unknown(<verb>)`.
+//! - A root `OrderedCollection`/`Collection`/`…Page` becomes a [`Feed`]: `id`, `name` → title,
+//!   `summary` → subtitle, `url` → `links.alternate`, `icon` → logo, `attributedTo` → author,
+//!   `totalItems`, `next`/`prev` → links, `orderedItems`/`items` → entries. A non-activity item
+//!   becomes an implied activity; a bare-id item an implied activity whose object is a
+//!   [`Node::Ref`]. The collection type (when not `OrderedCollection`), `first`, `last`,
+//!   `partOf` and the rest go to `Feed.extensions`.
+//! - Any other root becomes an implied activity (`implied = true`, verb Post, actor `None`:
+//!   the author stays in the object's `props.author`).
+//! - Every value may be a string id, an object or an array. For `actor`, `attributedTo`,
+//!   `object`, `target` and `image` the first element is typed and the others are kept in
+//!   the extensions under the same key (as an array), so they are written back after it.
+//!   A `url` that is not a plain string keeps its raw value in the extensions (written back
+//!   while `props.url` is still the link it yields).
+//! - `tag` entries other than Mention/Hashtag/Emoji and `attachment` entries other than
+//!   media (`Document`/`Image`/`Video`/`Audio`) and, on actors, `PropertyValue` are kept as an
+//!   array under `tag`/`attachment` in the extensions and written after the typed ones.
+//! - A `Comment` or other kind that AS2 lacks is written with member `ostatus:objectType`
+//!   (AS1 token), which is read back. `ostatus:verb` and `ostatus:objectType` are compact IRIs
+//!   under the `ostatus` prefix of the context.
+//!
+//! # Writing
+//! One compact form with stable member order; `@context` only at the top; to/cc/bto/bcc are
+//! always lists; Public is written as the full IRI; actors known only by id are bare ids.
+//! `Unfavorite`/`Unfollow`/`Unblock`/`Unshare` are written as `Undo` of a synthesised
+//! `Like`/`Follow`/`Block`/`Announce {actor, object}` without an id (the translate layer adds
+//! the original id when it knows it); `UpdateProfile` without an object writes the actor.
+//!
+//! # Lossy (on purpose)
+//! - Null members and empty arrays of known members are dropped; `@context` (also nested ones).
+//! - `type` arrays: only the first type is kept.
+//! - Extra members inside typed sub-objects are dropped: Link/Image objects used as media
+//!   (only url, mediaType, width, height), attachments (Mastodon's `focalPoint`, …), tags,
+//!   `location` (e.g. `position`), `publicKey`, `inReplyTo` objects (only id, url, atomUri),
+//!   audience objects (only their id); PostalAddress `name` is its formatted form.
+//! - `nameMap`/`summaryMap` are kept as extensions; `summary` and `name` languages are not.
+//! - Not written, because AS2 has no member for them: `Props.scope`, `Actor.email`,
+//!   `Endpoints.feed/salmon/hub`, `Attachment.size`, `Mention.kind` (always `Mention`),
+//!   `Feed.lang`, `FeedLinks.self_/hub/salmon`, XML extensions; `Addressee::Followers` is
+//!   written only when the actor's (or author's) followers URL is in the model, else dropped.
+//! - Verbs that AS2 spells like others come back as those: `RequestFriend` → Follow,
+//!   `Tag` → Add, `Untag` → Remove, the four reversals → `Undo`, `Accept` of a bare id →
+//!   `Authorize`. Verb spellings (`VerbTerm::spelling`) are not used.
+
+pub mod context;
+mod decode;
+mod encode;
+
+use serde_json::{Map, Value};
+
+use super::json::{self, Path};
+use super::{DecodeError, Limits};
+use crate::model::{Activity, Document};
+
+/// Decodes an AS2 document (activity, object or collection) within `limits`.
+pub fn decode(input: &[u8], limits: &Limits) -> Result<Document, DecodeError> {
+    let map = json::parse_object(input, limits)?;
+    decode::document(&map, &Path::root())
+}
+
+/// Decodes an already parsed JSON value, for callers (the inbox) that hold one.
+pub fn decode_value(value: &Value) -> Result<Document, DecodeError> {
+    match value {
+        Value::Object(map) => decode::document(map, &Path::root()),
+        other => Err(DecodeError::WrongRoot {
+            at: Path::root().at(),
+            expected: "a JSON object",
+            found: json::kind_name(other).into(),
+        }),
+    }
+}
+
+/// Encodes `doc` as pretty-printed AS2 JSON with the canonical `@context`.
+pub fn encode(doc: &Document) -> String {
+    serde_json::to_string_pretty(&encode_value(doc)).unwrap_or_default()
+}
+
+/// Encodes `doc` as a JSON value, so the server can serialise it once and sign those bytes.
+pub fn encode_value(doc: &Document) -> Value {
+    let body = match doc {
+        Document::Activity(a) => encode::entry(a),
+        Document::Feed(f) => encode::feed(f),
+    };
+    with_context(body)
+}
+
+/// Encodes one activity (with `@context`) as a JSON value.
+pub fn encode_activity_value(a: &Activity) -> Value {
+    with_context(encode::entry(a))
+}
+
+fn with_context(body: Value) -> Value {
+    let mut out = Map::new();
+    out.insert("@context".into(), context::context());
+    match body {
+        Value::Object(m) => out.extend(m),
+        other => {
+            out.insert("id".into(), other);
+        }
+    }
+    Value::Object(out)
+}

@@ -42,7 +42,7 @@ pub fn context() -> Value {
             "commentsEnabled": {"@id": "pt:commentsEnabled", "@type": "schema:Boolean"},
             "maximumAttendeeCapacity": "schema:maximumAttendeeCapacity",
             "PostalAddress": "schema:PostalAddress",
-            "address": {"@id": "schema:address", "@type": "@id"},
+            "address": "schema:address",
             "streetAddress": "schema:streetAddress",
             "addressLocality": "schema:addressLocality",
             "addressRegion": "schema:addressRegion",

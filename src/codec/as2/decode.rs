@@ -52,6 +52,14 @@ pub(super) const OTHER_ACTIVITIES: &[&str] = &[
     "EmojiReact",
 ];
 
+/// Extension keys merged back into a typed member by the encoder, in the order it writes
+/// them: `(activity-only, actor-only, common)`.
+pub(super) const ACTIVITY_MERGED: &[&str] = &["actor", "object", "target"];
+/// See [`ACTIVITY_MERGED`].
+pub(super) const ACTOR_MERGED: &[&str] = &["endpoints"];
+/// See [`ACTIVITY_MERGED`].
+pub(super) const PROPS_MERGED: &[&str] = &["url", "attributedTo", "tag", "attachment", "image"];
+
 /// Collection types that become a [`Feed`] at the root.
 const COLLECTIONS: &[&str] = &[
     "OrderedCollection",
@@ -221,7 +229,7 @@ fn activity(map: &Map<String, Value>, path: &Path, ty: &str) -> Result<Activity>
             }
         }
     }
-    a.props = r.finish();
+    a.props = r.finish(ACTIVITY_MERGED);
     let obj_kind = a.object.as_deref().map(|n| match n {
         Node::Ref(_) => "ref",
         Node::Activity(x) if *x.verb() == Verb::Follow => "follow",
@@ -321,7 +329,7 @@ fn object_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> 
     Ok(Object {
         kind,
         event: (ev != EventDetails::default()).then_some(ev),
-        props: r.finish(),
+        props: r.finish(&[]),
     })
 }
 
@@ -400,7 +408,7 @@ fn actor_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> R
         }
     }
     a.fields = std::mem::take(&mut r.fields);
-    a.props = r.finish();
+    a.props = r.finish(ACTOR_MERGED);
     Ok(a)
 }
 
@@ -709,7 +717,20 @@ impl PropsReader {
         Ok(true)
     }
 
-    fn finish(mut self) -> Props {
+    /// Completes the props; extensions that the encoder merges into typed members are put
+    /// first, in the order it writes them, so that a re-read gives the same order.
+    fn finish(mut self, owner_merged: &[&str]) -> Props {
+        let rank = |k: &str| {
+            owner_merged
+                .iter()
+                .chain(PROPS_MERGED)
+                .position(|m| *m == k)
+                .unwrap_or(usize::MAX)
+        };
+        self.props.extensions.0.sort_by_key(|e| match e {
+            crate::model::Extension::Json { key, .. } => rank(key),
+            crate::model::Extension::Xml(_) => usize::MAX,
+        });
         if let Some(entries) = self.content_map {
             let mut rest = Vec::new();
             let mut found = false;

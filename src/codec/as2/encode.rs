@@ -2,24 +2,11 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::decode::{OTHER_ACTIVITIES, choose_url};
+use super::decode::{ACTIVITY_MERGED, ACTOR_MERGED, OTHER_ACTIVITIES, PROPS_MERGED, choose_url};
 use crate::model::{
     AS2_PUBLIC, Activity, Actor, Addressee, Attachment, Extensions, Feed, Media, Node, Object,
     ObjectType, Place, Props, Verb,
 };
-
-/// Extension keys that are merged with a typed member instead of written on their own.
-const MERGED: &[&str] = &[
-    "tag",
-    "attachment",
-    "url",
-    "attributedTo",
-    "actor",
-    "object",
-    "target",
-    "image",
-    "endpoints",
-];
 
 fn s(v: &str) -> Value {
     Value::String(v.to_string())
@@ -55,9 +42,10 @@ fn with_rest(first: Option<Value>, e: &Extensions, key: &str) -> Option<Value> {
     }
 }
 
-fn write_extensions(out: &mut Map<String, Value>, e: &Extensions) {
+/// Writes the extensions not merged into a typed member (`merged`, plus the common ones).
+fn write_extensions(out: &mut Map<String, Value>, e: &Extensions, merged: &[&str]) {
     for (k, v) in e.json() {
-        if MERGED.contains(&k) || out.contains_key(k) {
+        if merged.contains(&k) || PROPS_MERGED.contains(&k) || out.contains_key(k) {
             continue;
         }
         out.insert(k.to_string(), v.clone());
@@ -159,7 +147,7 @@ fn activity(a: &Activity) -> Map<String, Value> {
         out.insert("target".into(), v);
     }
     props(&mut out, &a.props, followers, a.props.image.as_ref(), &[]);
-    write_extensions(&mut out, &a.props.extensions);
+    write_extensions(&mut out, &a.props.extensions, ACTIVITY_MERGED);
     out
 }
 
@@ -211,7 +199,7 @@ fn object(o: &Object, followers: Option<&str>) -> Map<String, Value> {
             out.insert("maximumAttendeeCapacity".into(), Value::from(n));
         }
     }
-    write_extensions(&mut out, &o.props.extensions);
+    write_extensions(&mut out, &o.props.extensions, &[]);
     out
 }
 
@@ -304,7 +292,7 @@ pub(super) fn actor_full(a: &Actor) -> Map<String, Value> {
         a.header.as_ref(),
         &fields,
     );
-    write_extensions(&mut out, &a.props.extensions);
+    write_extensions(&mut out, &a.props.extensions, ACTOR_MERGED);
     out
 }
 
@@ -422,7 +410,10 @@ fn props(
         (_, Some(u)) => {
             out.insert("url".into(), s(u));
         }
-        (_, None) => {}
+        (Some(raw), None) => {
+            out.insert("url".into(), raw.clone());
+        }
+        (None, None) => {}
     }
     if let Some(t) = &p.published {
         out.insert("published".into(), s(t.as_str()));

@@ -677,3 +677,28 @@ fn bare_id_items_become_refs() {
     assert_eq!(v["orderedItems"][0], "https://a.example/1");
     assert_eq!(v["orderedItems"][1]["type"], "View");
 }
+
+#[test]
+fn kept_raw_values_yield_to_model_changes() {
+    let mut doc = load("fixtures/as2/mastodon-create-note.json");
+    let v = as2::encode_value(&doc);
+    assert_eq!(
+        v["object"]["attachment"][0]["focalPoint"],
+        json!([0.0, 0.25])
+    );
+    let Document::Activity(a) = &mut doc else {
+        panic!()
+    };
+    let Some(Node::Object(o)) = a.object.as_deref_mut() else {
+        panic!()
+    };
+    o.props.attachments[0].name = Some("new alt".into());
+    o.props.hashtags.clear();
+    let v = as2::encode_value(&doc);
+    let att = &v["object"]["attachment"][0];
+    assert_eq!(att["name"], "new alt");
+    assert!(att.get("focalPoint").is_none(), "stale raw value written");
+    let tags = v["object"]["tag"].as_array().unwrap();
+    assert_eq!(tags.len(), 2);
+    assert!(tags.iter().all(|t| t["type"] != "Hashtag"));
+}

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::context::AS_NS;
+use super::encode;
 use crate::codec::DecodeError;
 use crate::codec::json::{Path, opt_bool, opt_f64, opt_str, opt_u64};
 use crate::model::{
@@ -58,7 +59,14 @@ pub(super) const ACTIVITY_MERGED: &[&str] = &["actor", "object", "target"];
 /// See [`ACTIVITY_MERGED`].
 pub(super) const ACTOR_MERGED: &[&str] = &["endpoints"];
 /// See [`ACTIVITY_MERGED`].
-pub(super) const PROPS_MERGED: &[&str] = &["url", "attributedTo", "tag", "attachment", "image"];
+pub(super) const PROPS_MERGED: &[&str] = &[
+    "url",
+    "attributedTo",
+    "tag",
+    "attachment",
+    "image",
+    "location",
+];
 
 /// Collection types that become a [`Feed`] at the root.
 const COLLECTIONS: &[&str] = &[
@@ -585,25 +593,24 @@ impl PropsReader {
                 other => return Err(p.invalid("a boolean", other)),
             },
             "tag" => {
-                let mut unknown = Vec::new();
                 for (ip, iv) in items(v, p) {
-                    if !self.tag(iv, &ip)? {
-                        unknown.push(iv.clone());
-                    }
+                    self.tag(iv, &ip)?;
                 }
-                if !unknown.is_empty() {
-                    self.props.extensions.push_json(k, Value::Array(unknown));
+                if !same_items(v, &encode::tags(&self.props)) {
+                    self.props.extensions.push_json(k, v.clone());
                 }
             }
             "attachment" => {
-                let mut unknown = Vec::new();
                 for (ip, iv) in items(v, p) {
-                    if !self.attachment(iv, &ip)? {
-                        unknown.push(iv.clone());
-                    }
+                    self.attachment(iv, &ip)?;
                 }
-                if !unknown.is_empty() {
-                    self.props.extensions.push_json(k, Value::Array(unknown));
+                let fields = if self.is_actor {
+                    self.fields.as_slice()
+                } else {
+                    &[]
+                };
+                if !same_items(v, &encode::attachments(fields, &self.props.attachments)) {
+                    self.props.extensions.push_json(k, v.clone());
                 }
             }
             "image" if !self.is_actor => {
@@ -615,16 +622,15 @@ impl PropsReader {
                     props.extensions.push_json(k, rest);
                 }
             }
-            "location" => match v {
-                Value::Null => {}
-                Value::String(id) => {
-                    props.location = Some(Place {
-                        id: Some(id.clone()),
-                        ..Place::default()
-                    })
+            "location" => match location(v, p)? {
+                None if v.is_null() => {}
+                None => return Ok(false),
+                Some(l) => {
+                    if encode::place(&l) != *v {
+                        props.extensions.push_json(k, v.clone());
+                    }
+                    props.location = Some(l);
                 }
-                Value::Object(m) => props.location = Some(place(m, p)?),
-                _ => return Ok(false),
             },
             "startTime" => props.start_time = s()?.and_then(|t| Timestamp::new(&t)),
             "endTime" => props.end_time = s()?.and_then(|t| Timestamp::new(&t)),
@@ -808,6 +814,60 @@ fn audience(v: &Value, p: &Path) -> Result<Vec<Addressee>> {
         });
     }
     Ok(out)
+}
+
+/// True when `raw` (one-or-many) holds exactly the `canonical` entries.
+fn same_items(raw: &Value, canonical: &[Value]) -> bool {
+    match raw {
+        Value::Null => canonical.is_empty(),
+        Value::Array(items) => items.as_slice() == canonical,
+        other => canonical.len() == 1 && canonical.first() == Some(other),
+    }
+}
+
+fn location(v: &Value, p: &Path) -> Result<Option<Place>> {
+    Ok(match v {
+        Value::String(id) => Some(Place {
+            id: Some(id.clone()),
+            ..Place::default()
+        }),
+        Value::Object(m) => Some(place(m, p)?),
+        _ => None,
+    })
+}
+
+/// A kept raw `location`, read again (for the encoder's "still current?" check).
+pub(super) fn read_location(raw: &Value) -> Option<Place> {
+    location(raw, &Path::root()).ok().flatten()
+}
+
+/// A kept raw `tag` value, read again: mentions, hashtags, emoji and the other entries.
+pub(super) fn read_tags(
+    raw: &Value,
+) -> Option<(Vec<Mention>, Vec<Hashtag>, Vec<Emoji>, Vec<Value>)> {
+    let mut r = PropsReader::new(false);
+    let mut unknown = Vec::new();
+    for (ip, iv) in items(raw, &Path::root()) {
+        if !r.tag(iv, &ip).ok()? {
+            unknown.push(iv.clone());
+        }
+    }
+    Some((r.props.mentions, r.props.hashtags, r.props.emoji, unknown))
+}
+
+/// A kept raw `attachment` value, read again: profile fields, media and the other entries.
+pub(super) fn read_attachments(
+    raw: &Value,
+    is_actor: bool,
+) -> Option<(Vec<ProfileField>, Vec<Attachment>, Vec<Value>)> {
+    let mut r = PropsReader::new(is_actor);
+    let mut unknown = Vec::new();
+    for (ip, iv) in items(raw, &Path::root()) {
+        if !r.attachment(iv, &ip).ok()? {
+            unknown.push(iv.clone());
+        }
+    }
+    Some((r.fields, r.props.attachments, unknown))
 }
 
 fn place(m: &Map<String, Value>, p: &Path) -> Result<Place> {

@@ -2,10 +2,12 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::decode::{ACTIVITY_MERGED, ACTOR_MERGED, OTHER_ACTIVITIES, PROPS_MERGED, choose_url};
+use super::decode::{
+    self, ACTIVITY_MERGED, ACTOR_MERGED, OTHER_ACTIVITIES, PROPS_MERGED, choose_url,
+};
 use crate::model::{
     AS2_PUBLIC, Activity, Actor, Addressee, Attachment, Extensions, Feed, Media, Node, Object,
-    ObjectType, Place, Props, Verb,
+    ObjectType, Place, ProfileField, Props, Verb,
 };
 
 fn s(v: &str) -> Value {
@@ -146,7 +148,7 @@ fn activity(a: &Activity) -> Map<String, Value> {
     if let Some(v) = with_rest(target, &a.props.extensions, "target") {
         out.insert("target".into(), v);
     }
-    props(&mut out, &a.props, followers, a.props.image.as_ref(), &[]);
+    props(&mut out, &a.props, followers, a.props.image.as_ref(), None);
     write_extensions(&mut out, &a.props.extensions, ACTIVITY_MERGED);
     out
 }
@@ -183,7 +185,7 @@ fn object(o: &Object, followers: Option<&str>) -> Map<String, Value> {
         .as_deref()
         .and_then(|x| x.endpoints.followers.as_deref())
         .or(followers);
-    props(&mut out, &o.props, followers, o.props.image.as_ref(), &[]);
+    props(&mut out, &o.props, followers, o.props.image.as_ref(), None);
     if let Some(ev) = &o.event {
         put_str(&mut out, "joinMode", ev.join_mode.as_deref());
         put_str(
@@ -274,23 +276,12 @@ pub(super) fn actor_full(a: &Actor) -> Map<String, Value> {
             );
         }
     }
-    let fields: Vec<Value> = a
-        .fields
-        .iter()
-        .map(|f| {
-            let mut m = Map::new();
-            m.insert("type".into(), s("PropertyValue"));
-            m.insert("name".into(), s(&f.name));
-            m.insert("value".into(), s(&f.value));
-            Value::Object(m)
-        })
-        .collect();
     props(
         &mut out,
         &a.props,
         a.endpoints.followers.as_deref(),
         a.header.as_ref(),
-        &fields,
+        Some(&a.fields),
     );
     write_extensions(&mut out, &a.props.extensions, ACTOR_MERGED);
     out
@@ -343,7 +334,7 @@ fn addressees(list: &[Addressee], followers: Option<&str>) -> Option<Value> {
     (!items.is_empty()).then_some(Value::Array(items))
 }
 
-fn place(p: &Place) -> Value {
+pub(super) fn place(p: &Place) -> Value {
     let mut out = Map::new();
     put_str(&mut out, "id", p.id.as_deref());
     out.insert("type".into(), s("Place"));
@@ -378,13 +369,64 @@ fn place(p: &Place) -> Value {
     Value::Object(out)
 }
 
-/// Writes the common members in their canonical order.
+fn nonempty(items: Vec<Value>) -> Option<Value> {
+    (!items.is_empty()).then_some(Value::Array(items))
+}
+
+/// The canonical `tag` entries of the typed mentions, hashtags and emoji.
+pub(super) fn tags(p: &Props) -> Vec<Value> {
+    let mut tags: Vec<Value> = Vec::new();
+    for m in &p.mentions {
+        let mut t = Map::new();
+        t.insert("type".into(), s("Mention"));
+        t.insert("href".into(), s(&m.href));
+        put_str(&mut t, "name", m.name.as_deref());
+        tags.push(Value::Object(t));
+    }
+    for h in &p.hashtags {
+        let mut t = Map::new();
+        t.insert("type".into(), s("Hashtag"));
+        put_str(&mut t, "href", h.href.as_deref());
+        t.insert("name".into(), s(&h.name));
+        tags.push(Value::Object(t));
+    }
+    for em in &p.emoji {
+        let mut t = Map::new();
+        put_str(&mut t, "id", em.id.as_deref());
+        t.insert("type".into(), s("Emoji"));
+        t.insert("name".into(), s(&em.shortcode));
+        if let Some(u) = &em.updated {
+            t.insert("updated".into(), s(u.as_str()));
+        }
+        t.insert("icon".into(), media(&em.icon));
+        tags.push(Value::Object(t));
+    }
+    tags
+}
+
+/// The canonical `attachment` entries: profile fields first, then media.
+pub(super) fn attachments(fields: &[ProfileField], atts: &[Attachment]) -> Vec<Value> {
+    let mut out: Vec<Value> = fields
+        .iter()
+        .map(|f| {
+            let mut m = Map::new();
+            m.insert("type".into(), s("PropertyValue"));
+            m.insert("name".into(), s(&f.name));
+            m.insert("value".into(), s(&f.value));
+            Value::Object(m)
+        })
+        .collect();
+    out.extend(atts.iter().map(attachment));
+    out
+}
+
+/// Writes the common members in their canonical order; `fields` is `Some` for actors.
 fn props(
     out: &mut Map<String, Value>,
     p: &Props,
     followers: Option<&str>,
     image: Option<&Media>,
-    first_attachments: &[Value],
+    fields: Option<&[ProfileField]>,
 ) {
     let e = &p.extensions;
     put_str(out, "atomUri", p.atom_uri.as_deref());
@@ -474,51 +516,41 @@ fn props(
     if let Some(b) = p.sensitive {
         out.insert("sensitive".into(), Value::Bool(b));
     }
-    let mut tags: Vec<Value> = Vec::new();
-    for m in &p.mentions {
-        let mut t = Map::new();
-        t.insert("type".into(), s("Mention"));
-        t.insert("href".into(), s(&m.href));
-        put_str(&mut t, "name", m.name.as_deref());
-        tags.push(Value::Object(t));
-    }
-    for h in &p.hashtags {
-        let mut t = Map::new();
-        t.insert("type".into(), s("Hashtag"));
-        put_str(&mut t, "href", h.href.as_deref());
-        t.insert("name".into(), s(&h.name));
-        tags.push(Value::Object(t));
-    }
-    for em in &p.emoji {
-        let mut t = Map::new();
-        put_str(&mut t, "id", em.id.as_deref());
-        t.insert("type".into(), s("Emoji"));
-        t.insert("name".into(), s(&em.shortcode));
-        if let Some(u) = &em.updated {
-            t.insert("updated".into(), s(u.as_str()));
+    let typed = tags(p);
+    let tag_value = match ext(e, "tag").map(|raw| (raw, decode::read_tags(raw))) {
+        Some((raw, Some((m, h, em, _)))) if m == p.mentions && h == p.hashtags && em == p.emoji => {
+            Some(raw.clone())
         }
-        t.insert("icon".into(), media(&em.icon));
-        tags.push(Value::Object(t));
+        Some((_, Some((_, _, _, unknown)))) => nonempty(typed.into_iter().chain(unknown).collect()),
+        _ => nonempty(typed),
+    };
+    if let Some(v) = tag_value {
+        out.insert("tag".into(), v);
     }
-    if let Some(Value::Array(rest)) = ext(e, "tag") {
-        tags.extend(rest.iter().cloned());
-    }
-    if !tags.is_empty() {
-        out.insert("tag".into(), Value::Array(tags));
-    }
-    let mut atts: Vec<Value> = first_attachments.to_vec();
-    atts.extend(p.attachments.iter().map(attachment));
-    if let Some(Value::Array(rest)) = ext(e, "attachment") {
-        atts.extend(rest.iter().cloned());
-    }
-    if !atts.is_empty() {
-        out.insert("attachment".into(), Value::Array(atts));
+    let typed = attachments(fields.unwrap_or(&[]), &p.attachments);
+    let att_value = match ext(e, "attachment")
+        .map(|raw| (raw, decode::read_attachments(raw, fields.is_some())))
+    {
+        Some((raw, Some((f, a, _)))) if f == fields.unwrap_or(&[]) && a == p.attachments => {
+            Some(raw.clone())
+        }
+        Some((_, Some((_, _, unknown)))) => nonempty(typed.into_iter().chain(unknown).collect()),
+        _ => nonempty(typed),
+    };
+    if let Some(v) = att_value {
+        out.insert("attachment".into(), v);
     }
     if let Some(v) = with_rest(image.map(media), e, "image") {
         out.insert("image".into(), v);
     }
     if let Some(l) = &p.location {
-        out.insert("location".into(), place(l));
+        let v = match ext(e, "location") {
+            Some(raw) if decode::read_location(raw).as_ref() == Some(l) => raw.clone(),
+            _ => place(l),
+        };
+        out.insert("location".into(), v);
+    } else if let Some(raw) = ext(e, "location") {
+        out.insert("location".into(), raw.clone());
     }
     if let Some(t) = &p.start_time {
         out.insert("startTime".into(), s(t.as_str()));

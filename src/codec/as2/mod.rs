@@ -25,9 +25,14 @@
 //!   the extensions under the same key (as an array), so they are written back after it.
 //!   A `url` that is not a plain string keeps its raw value in the extensions (written back
 //!   while `props.url` is still the link it yields).
-//! - `tag` entries other than Mention/Hashtag/Emoji and `attachment` entries other than
-//!   media (`Document`/`Image`/`Video`/`Audio`) and, on actors, `PropertyValue` are kept as an
-//!   array under `tag`/`attachment` in the extensions and written after the typed ones.
+//! - `tag` (Mention/Hashtag/Emoji), `attachment` (media `Document`/`Image`/`Video`/`Audio`,
+//!   and `PropertyValue` on actors) and `location` (Place) are typed. When the raw value holds
+//!   more than the typed fields say (other tag kinds, a `Link` attachment, Mastodon's
+//!   `focalPoint`, granary's `position`, a different member order does not count), the raw
+//!   value is also kept in the extensions under the same key. The encoder writes that raw
+//!   value back only while reading it still gives the model's typed fields; once the model
+//!   changed (translate layer), it writes the typed fields plus the raw entries that are not
+//!   typed (unknown tags/attachments), and the extra members of typed entries are dropped.
 //! - A `Comment` or other kind that AS2 lacks is written with member `ostatus:objectType`
 //!   (AS1 token), which is read back. `ostatus:verb` and `ostatus:objectType` are compact IRIs
 //!   under the `ostatus` prefix of the context.
@@ -42,10 +47,12 @@
 //! # Lossy (on purpose)
 //! - Null members and empty arrays of known members are dropped; `@context` (also nested ones).
 //! - `type` arrays: only the first type is kept.
-//! - Extra members inside typed sub-objects are dropped: Link/Image objects used as media
-//!   (only url, mediaType, width, height), attachments (Mastodon's `focalPoint`, …), tags,
-//!   `location` (e.g. `position`), `publicKey`, `inReplyTo` objects (only id, url, atomUri),
-//!   audience objects (only their id); PostalAddress `name` is its formatted form.
+//! - Extra members inside other typed sub-objects are dropped: Image/Link objects used for
+//!   `icon`/`image` (only url, mediaType, width, height; a bare URL string comes back as an
+//!   `Image` object), `publicKey` (only id, owner, publicKeyPem), `endpoints` other than
+//!   `sharedInbox` are kept, `inReplyTo` objects (only id, url, atomUri), audience objects
+//!   (only their id). PostalAddress `name` is its formatted form.
+//! - A single value written as a one-element array (or the reverse) may change shape.
 //! - `nameMap`/`summaryMap` are kept as extensions; `summary` and `name` languages are not.
 //! - Not written, because AS2 has no member for them: `Props.scope`, `Actor.email`,
 //!   `Endpoints.feed/salmon/hub`, `Attachment.size`, `Mention.kind` (always `Mention`),

@@ -842,9 +842,10 @@ pub(super) fn read_location(raw: &Value) -> Option<Place> {
 }
 
 /// A kept raw `tag` value, read again: mentions, hashtags, emoji and the other entries.
-pub(super) fn read_tags(
-    raw: &Value,
-) -> Option<(Vec<Mention>, Vec<Hashtag>, Vec<Emoji>, Vec<Value>)> {
+pub(super) type ReadTags = (Vec<Mention>, Vec<Hashtag>, Vec<Emoji>, Vec<Value>);
+
+/// Reads a kept raw `tag` value again (for the encoder's "still current?" check).
+pub(super) fn read_tags(raw: &Value) -> Option<ReadTags> {
     let mut r = PropsReader::new(false);
     let mut unknown = Vec::new();
     for (ip, iv) in items(raw, &Path::root()) {

@@ -178,3 +178,13 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn image_without_url_is_kept() {
+    let input = r#"{"type":"Note","image":{"type":"Image","name":"no url"}}"#;
+    let doc = as2::decode(input.as_bytes(), &Limits::default()).unwrap();
+    let v = as2::encode_value(&doc);
+    assert_eq!(v["image"]["name"], "no url");
+    let back = as2::decode(as2::encode(&doc).as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(back, doc);
+}

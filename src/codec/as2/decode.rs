@@ -400,12 +400,10 @@ fn actor_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> R
                 }
             }
             "image" => {
-                let (first, rest) = first_and_rest(v, &p);
-                if let Some((fp, fv)) = first {
-                    a.header = media(fv, &fp)?;
-                }
-                if let Some(rest) = rest {
-                    r.props.extensions.push_json(k, rest);
+                let (m, keep) = image(v, &p)?;
+                a.header = m;
+                if let Some(keep) = keep {
+                    r.props.extensions.push_json(k, keep);
                 }
             }
             _ => {
@@ -418,6 +416,19 @@ fn actor_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> R
     a.fields = std::mem::take(&mut r.fields);
     a.props = r.finish(ACTOR_MERGED);
     Ok(a)
+}
+
+/// An `image` member: the first image, and what to keep in the extensions (the other
+/// images, or the whole value when the first has no URL).
+fn image(v: &Value, p: &Path) -> Result<(Option<Media>, Option<Value>)> {
+    let (first, rest) = first_and_rest(v, p);
+    let Some((fp, fv)) = first else {
+        return Ok((None, None));
+    };
+    match media(fv, &fp)? {
+        Some(m) => Ok((Some(m), rest)),
+        None => Ok((None, Some(v.clone()))),
+    }
 }
 
 /// An image reference: a URL string or an `Image`/`Link` object.
@@ -614,12 +625,10 @@ impl PropsReader {
                 }
             }
             "image" if !self.is_actor => {
-                let (first, rest) = first_and_rest(v, p);
-                if let Some((fp, fv)) = first {
-                    props.image = media(fv, &fp)?;
-                }
-                if let Some(rest) = rest {
-                    props.extensions.push_json(k, rest);
+                let (m, keep) = image(v, p)?;
+                props.image = m;
+                if let Some(keep) = keep {
+                    props.extensions.push_json(k, keep);
                 }
             }
             "location" => match location(v, p)? {

@@ -39,7 +39,7 @@ fn with_rest(first: Option<Value>, e: &Extensions, key: &str) -> Option<Value> {
             all.extend(rest.iter().cloned());
             Some(Value::Array(all))
         }
-        (None, Some(Value::Array(rest))) => Some(Value::Array(rest.clone())),
+        (None, Some(kept)) => Some(kept.clone()),
         (f, _) => f,
     }
 }

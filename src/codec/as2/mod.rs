@@ -115,7 +115,10 @@ fn with_context(body: Value) -> Value {
     match body {
         Value::Object(m) => out.extend(m),
         other => {
+            // An implied activity around a bare id: AS2 needs a type at the root (lossy:
+            // it reads back as an object of type `Object`).
             out.insert("id".into(), other);
+            out.insert("type".into(), Value::String("Object".into()));
         }
     }
     Value::Object(out)

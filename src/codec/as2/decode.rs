@@ -110,19 +110,10 @@ fn type_of(map: &Map<String, Value>, path: &Path) -> Result<Option<String>> {
     }
 }
 
-fn is_activity_type(t: &str, map: &Map<String, Value>) -> bool {
-    KNOWN_ACTIVITIES.contains(&t)
-        || OTHER_ACTIVITIES.contains(&t)
-        || (!is_object_type(t) && map.contains_key("actor"))
-}
-
-/// Types the model names as objects (so an unknown type with an `actor` is not one).
-fn is_object_type(t: &str) -> bool {
-    !matches!(ObjectType::parse_as2(t), ObjectType::Unknown(_))
-        || matches!(
-            t,
-            "Object" | "Tombstone" | "Profile" | "Link" | "Mention" | "Relationship"
-        )
+/// True for the activity types listed above; any other type is read as an object (its
+/// `actor`, if any, kept as an extension), so that it is written back as read.
+fn is_activity_type(t: &str) -> bool {
+    KNOWN_ACTIVITIES.contains(&t) || OTHER_ACTIVITIES.contains(&t)
 }
 
 /// Decodes a parsed root object.
@@ -136,7 +127,7 @@ pub(super) fn document(map: &Map<String, Value>, path: &Path) -> Result<Document
 
 /// An activity, or an implied activity around a bare object.
 fn entry(map: &Map<String, Value>, path: &Path, ty: &str) -> Result<Activity> {
-    if is_activity_type(ty, map) {
+    if is_activity_type(ty) {
         return activity(map, path, ty);
     }
     let node = typed_node(map, path, Some(ty))?;
@@ -169,7 +160,7 @@ pub(super) fn node(v: &Value, path: &Path) -> Result<Node> {
 
 fn typed_node(map: &Map<String, Value>, path: &Path, ty: Option<&str>) -> Result<Node> {
     let ty = ty.unwrap_or("Object");
-    if is_activity_type(ty, map) {
+    if is_activity_type(ty) {
         return Ok(Node::Activity(Box::new(activity(map, path, ty)?)));
     }
     let kind = object_kind(map, path, ty)?;
@@ -180,10 +171,11 @@ fn typed_node(map: &Map<String, Value>, path: &Path, ty: Option<&str>) -> Result
     }
 }
 
-/// The model kind of an object: `ostatus:objectType` when present, else the AS2 type.
+/// The model kind of an object: `ostatus:objectType` when it applies, else the AS2 type.
 fn object_kind(map: &Map<String, Value>, path: &Path, ty: &str) -> Result<ObjectType> {
-    if let Some(t) = opt_str(map, "ostatus:objectType", path)? {
-        return Ok(ObjectType::parse_as1(&t));
+    opt_str(map, "ostatus:objectType", path)?;
+    if let Some(kind) = as1_kind(map, ty) {
+        return Ok(kind);
     }
     Ok(match ty {
         // Keep the ordered / paged kinds verbatim so they are written back as read.
@@ -192,6 +184,19 @@ fn object_kind(map: &Map<String, Value>, path: &Path, ty: &str) -> Result<Object
         }
         t => ObjectType::parse_as2(t),
     })
+}
+
+/// The kind named by `ostatus:objectType`, when it is one the encoder writes that way (a
+/// known AS1 kind whose AS2 type is `ty`, like `comment` on a `Note`); any other value stays
+/// an ordinary extension member.
+fn as1_kind(map: &Map<String, Value>, ty: &str) -> Option<ObjectType> {
+    let token = map.get("ostatus:objectType")?.as_str()?;
+    let kind = ObjectType::parse_as1(token);
+    let applies = !matches!(kind, ObjectType::Unknown(_))
+        && kind.as1_token() == token
+        && kind.as2_type() == Some(ty)
+        && ObjectType::parse_as2(ty) != kind;
+    applies.then_some(kind)
 }
 
 fn activity(map: &Map<String, Value>, path: &Path, ty: &str) -> Result<Activity> {
@@ -316,12 +321,14 @@ fn actor_ref(v: &Value, path: &Path) -> Result<Actor> {
 }
 
 fn object_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> Result<Object> {
+    let ty = type_of(map, path)?.unwrap_or_default();
     let mut r = PropsReader::new(false);
     let mut ev = EventDetails::default();
     for (k, v) in map {
         let p = path.key(k);
         match k.as_str() {
-            "@context" | "type" | "ostatus:objectType" => {}
+            "@context" | "type" => {}
+            "ostatus:objectType" if as1_kind(map, &ty).is_some() => {}
             "joinMode" => ev.join_mode = opt_str(map, k, path)?,
             "repliesModerationOption" => ev.replies_moderation = opt_str(map, k, path)?,
             "commentsEnabled" => ev.comments_enabled = opt_bool(map, k, path)?,
@@ -342,6 +349,7 @@ fn object_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> 
 }
 
 fn actor_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> Result<Actor> {
+    let ty = type_of(map, path)?.unwrap_or_default();
     let mut a = Actor {
         kind,
         ..Actor::default()
@@ -350,7 +358,8 @@ fn actor_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> R
     for (k, v) in map {
         let p = path.key(k);
         match k.as_str() {
-            "@context" | "type" | "ostatus:objectType" => {}
+            "@context" | "type" => {}
+            "ostatus:objectType" if as1_kind(map, &ty).is_some() => {}
             "preferredUsername" => a.username = opt_str(map, k, path)?,
             "inbox" => a.endpoints.inbox = opt_str(map, k, path)?,
             "outbox" => a.endpoints.outbox = opt_str(map, k, path)?,

@@ -86,19 +86,13 @@ fn verb_type(a: &Activity) -> (String, Option<String>) {
         Verb::Leave => "Leave",
         Verb::Invite => "Invite",
         Verb::Unknown(u) => {
-            if u == "Activity" || OTHER_ACTIVITIES.contains(&u.as_str()) || is_term(u) {
+            if u == "Activity" || OTHER_ACTIVITIES.contains(&u.as_str()) {
                 return (u.clone(), None);
             }
             return ("Activity".into(), Some(u.clone()));
         }
     };
     (t.to_string(), None)
-}
-
-/// A bare capitalised word is written as an AS2 type of its own.
-fn is_term(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 fn activity(a: &Activity) -> Map<String, Value> {
@@ -166,10 +160,12 @@ fn node(n: &Node, followers: Option<&str>) -> Value {
 /// The AS2 type of a kind, plus `ostatus:objectType` when the type alone would not bring
 /// the kind back (`comment`, `bookmark`, AS1-only types).
 fn kind_type(kind: &ObjectType) -> (String, Option<String>) {
-    match kind.as2_type() {
-        Some(t) if ObjectType::parse_as2(t) == *kind => (t.to_string(), None),
-        Some(t) => (t.to_string(), Some(kind.as1_token().to_string())),
-        None => ("Object".into(), Some(kind.as1_token().to_string())),
+    match (kind, kind.as2_type()) {
+        // Unknown kinds are written verbatim (an AS2 term, or an AS1 token or IRI).
+        (ObjectType::Unknown(u), _) => (u.clone(), None),
+        (_, Some(t)) if ObjectType::parse_as2(t) == *kind => (t.to_string(), None),
+        (_, Some(t)) => (t.to_string(), Some(kind.as1_token().to_string())),
+        (_, None) => ("Object".into(), Some(kind.as1_token().to_string())),
     }
 }
 

@@ -9,9 +9,13 @@
 //! one canonical context ([`context::context`]).
 //!
 //! - A root of an activity type becomes [`Activity`]; `Accept`/`Reject`/`Update` pick their
-//!   verb from the object (conventions); AS2 types without a dedicated verb (`View`, `Read`,
-//!   `Dislike`, `EmojiReact`, …, or any unknown type carrying an `actor`) become
-//!   `Verb::Unknown("<Type>")`; `Activity` + `ostatus:verb` becomes `Verb::Unknown(<verb>)`.
+//!   verb from the object (conventions); the other AS2 activity types (`View`, `Listen`,
+//!   `Read`, `Arrive`, `Travel`, `Dislike`, `Ignore`, `Offer`, `TentativeReject`,
+//!   `IntransitiveActivity`, `QuoteRequest`, `EmojiReact`) become `Verb::Unknown("<Type>")`
+//!   and are written back as that type; `Activity` + `ostatus:verb` becomes
+//!   `Verb::Unknown(<verb>)`, and any other unknown verb is written that way. A type outside
+//!   these lists is read as an object (kind `ObjectType::Unknown`, written back verbatim),
+//!   even when it carries an `actor` (kept as an extension).
 //! - A root `OrderedCollection`/`Collection`/`…Page` becomes a [`Feed`]: `id`, `name` → title,
 //!   `summary` → subtitle, `url` → `links.alternate`, `icon` → logo, `attributedTo` → author,
 //!   `totalItems`, `next`/`prev` → links, `orderedItems`/`items` → entries. A non-activity item
@@ -33,9 +37,16 @@
 //!   value back only while reading it still gives the model's typed fields; once the model
 //!   changed (translate layer), it writes the typed fields plus the raw entries that are not
 //!   typed (unknown tags/attachments), and the extra members of typed entries are dropped.
-//! - A `Comment` or other kind that AS2 lacks is written with member `ostatus:objectType`
-//!   (AS1 token), which is read back. `ostatus:verb` and `ostatus:objectType` are compact IRIs
-//!   under the `ostatus` prefix of the context.
+//! - Kinds whose AS2 type would read back as another kind (`Comment` → `Note`, `Bookmark` →
+//!   `Page`) are written with member `ostatus:objectType` (the AS1 token), always, so that the
+//!   round trip keeps them; it is read only in that combination (else it is an ordinary
+//!   extension). `ObjectType::Unknown` is written verbatim as `type` (an AS2 term, or an AS1
+//!   token or IRI). `ostatus:verb` and `ostatus:objectType` are compact IRIs under the
+//!   `ostatus` prefix of the context, which needs no further term.
+//! - Extensions that the encoder merges into typed members (the rest of `actor`, `object`,
+//!   `target`, `attributedTo`, `image`; raw `url`, `tag`, `attachment`, `location`; actor
+//!   `endpoints` other than `sharedInbox`) are stored first, in the order the encoder writes
+//!   them; other unknown members follow in reading order.
 //!
 //! # Writing
 //! One compact form with stable member order; `@context` only at the top; to/cc/bto/bcc are

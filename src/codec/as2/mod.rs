@@ -16,11 +16,11 @@
 //!   `Verb::Unknown(<verb>)`, and any other unknown verb is written that way. A type outside
 //!   these lists is read as an object (kind `ObjectType::Unknown`, written back verbatim),
 //!   even when it carries an `actor` (kept as an extension).
-//! - A root `OrderedCollection`/`Collection`/`…Page` becomes a [`Feed`]: `id`, `name` → title,
+//! - A root `OrderedCollection`/`Collection`/`…Page` becomes a [`Feed`](crate::model::Feed): `id`, `name` → title,
 //!   `summary` → subtitle, `url` → `links.alternate`, `icon` → logo, `attributedTo` → author,
 //!   `totalItems`, `next`/`prev` → links, `orderedItems`/`items` → entries. A non-activity item
 //!   becomes an implied activity; a bare-id item an implied activity whose object is a
-//!   [`Node::Ref`]. The collection type (when not `OrderedCollection`), `first`, `last`,
+//!   [`Node::Ref`](crate::model::Node::Ref). The collection type (when not `OrderedCollection`), `first`, `last`,
 //!   `partOf` and the rest go to `Feed.extensions`.
 //! - Any other root becomes an implied activity (`implied = true`, verb Post, actor `None`:
 //!   the author stays in the object's `props.author`).

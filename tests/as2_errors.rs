@@ -26,7 +26,7 @@ fn malformed_json_has_line_and_column() {
 fn root_must_be_an_object() {
     let e = err("[{\"type\":\"Note\"}]");
     assert_eq!(e.to_string(), "$: expected a JSON object, found an array");
-    let e = as2::decode_value(&serde_json::json!("x")).unwrap_err();
+    let e = as2::decode_value(&serde_json::json!("x"), &Limits::default()).unwrap_err();
     assert_eq!(e.to_string(), "$: expected a JSON object, found a string");
 }
 
@@ -114,6 +114,13 @@ fn too_deep() {
     }
     s.push('}');
     assert!(matches!(err(&s), DecodeError::TooDeep { limit: 64, .. }));
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert!(matches!(
+        as2::decode_value(&v, &Limits::default()),
+        Err(DecodeError::TooDeep { limit: 64, .. })
+    ));
+    let ok: serde_json::Value = serde_json::json!({"type": "Note", "x": [[[1]]]});
+    assert!(as2::decode_value(&ok, &Limits::default()).is_ok());
 }
 
 #[test]

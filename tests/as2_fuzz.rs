@@ -67,6 +67,7 @@ const STRINGS: &[&str] = &[
     "Like",
     "Mention",
     "Hashtag",
+    "Tag",
     "Emoji",
     "Document",
     "Image",

@@ -674,7 +674,8 @@ impl PropsReader {
                     ..Mention::default()
                 });
             }
-            Some("Hashtag") => {
+            // granary writes hashtags as `Tag`; the raw value is kept, so it goes back as read.
+            Some("Hashtag" | "Tag") => {
                 let Some(name) = opt_str(m, "name", p)? else {
                     return Ok(false);
                 };

@@ -80,7 +80,7 @@ mod encode;
 use serde_json::{Map, Value};
 
 use super::json::{self, Path};
-use super::{DecodeError, Limits};
+use super::{DecodeError, Limits, Location};
 use crate::model::{Activity, Document};
 
 /// Decodes an AS2 document (activity, object or collection) within `limits`.
@@ -89,8 +89,15 @@ pub fn decode(input: &[u8], limits: &Limits) -> Result<Document, DecodeError> {
     decode::document(&map, &Path::root())
 }
 
-/// Decodes an already parsed JSON value, for callers (the inbox) that hold one.
-pub fn decode_value(value: &Value) -> Result<Document, DecodeError> {
+/// Decodes an already parsed JSON value, for callers (the inbox) that hold one; the nesting
+/// limit of `limits` is checked here too (the size limit is the caller's business).
+pub fn decode_value(value: &Value, limits: &Limits) -> Result<Document, DecodeError> {
+    if too_deep(value, limits.max_depth) {
+        return Err(DecodeError::TooDeep {
+            at: Location::Document,
+            limit: limits.max_depth,
+        });
+    }
     match value {
         Value::Object(map) => decode::document(map, &Path::root()),
         other => Err(DecodeError::WrongRoot {
@@ -118,6 +125,19 @@ pub fn encode_value(doc: &Document) -> Value {
 /// Encodes one activity (with `@context`) as a JSON value.
 pub fn encode_activity_value(a: &Activity) -> Value {
     with_context(encode::entry(a))
+}
+
+/// True when arrays/objects nest more than `limit` levels (stops descending at the limit).
+fn too_deep(v: &Value, limit: usize) -> bool {
+    let children: Box<dyn Iterator<Item = &Value>> = match v {
+        Value::Array(items) => Box::new(items.iter()),
+        Value::Object(m) => Box::new(m.values()),
+        _ => return false,
+    };
+    if limit == 0 {
+        return true;
+    }
+    children.into_iter().any(|c| too_deep(c, limit - 1))
 }
 
 fn with_context(body: Value) -> Value {

@@ -53,7 +53,11 @@
 //! always lists; Public is written as the full IRI; actors known only by id are bare ids.
 //! `Unfavorite`/`Unfollow`/`Unblock`/`Unshare` are written as `Undo` of a synthesised
 //! `Like`/`Follow`/`Block`/`Announce {actor, object}` without an id (the translate layer adds
-//! the original id when it knows it); `UpdateProfile` without an object writes the actor.
+//! the original id when it knows it); `UpdateProfile` without an object writes the actor;
+//! `Delete` writes its object as it is (the translate layer makes the `Tombstone`). A
+//! `Comment` is a `Note` plus `"ostatus:objectType": "comment"`.
+//! Extension members are written back under the names they were read with; the output
+//! context defines no terms for them (consumers read AS2 as plain JSON, trap 35).
 //!
 //! # Lossy (on purpose)
 //! - Null members and empty arrays of known members are dropped; `@context` (also nested ones).

@@ -57,7 +57,7 @@ pub(super) const OTHER_ACTIVITIES: &[&str] = &[
 /// them: `(activity-only, actor-only, common)`.
 pub(super) const ACTIVITY_MERGED: &[&str] = &["actor", "object", "target"];
 /// See [`ACTIVITY_MERGED`].
-pub(super) const ACTOR_MERGED: &[&str] = &["endpoints"];
+pub(super) const ACTOR_MERGED: &[&str] = &["endpoints", "publicKey", "icon"];
 /// See [`ACTIVITY_MERGED`].
 pub(super) const PROPS_MERGED: &[&str] = &[
     "url",
@@ -380,17 +380,14 @@ fn actor_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> R
                 }
                 other => return Err(p.invalid("an object", other)),
             },
-            "publicKey" => match v {
-                Value::Null => {}
-                Value::Object(m) => {
-                    a.public_key = Some(PublicKey {
-                        id: opt_str(m, "id", &p)?.unwrap_or_default(),
-                        owner: opt_str(m, "owner", &p)?.unwrap_or_default(),
-                        pem: opt_str(m, "publicKeyPem", &p)?.unwrap_or_default(),
-                    })
+            "publicKey" => {
+                a.public_key = public_key(v, &p)?;
+                if let Some(key) = &a.public_key
+                    && *v != encode::public_key(key)
+                {
+                    r.props.extensions.push_json(k, v.clone());
                 }
-                other => return Err(p.invalid("an object", other)),
-            },
+            }
             "manuallyApprovesFollowers" => a.locked = opt_bool(map, k, path)?,
             "alsoKnownAs" => {
                 for (ip, iv) in crate::codec::json::one_or_many(map, k, path) {
@@ -402,10 +399,9 @@ fn actor_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> R
             }
             "movedTo" => a.moved_to = opt_str(map, k, path)?,
             "icon" => {
-                for (ip, iv) in crate::codec::json::one_or_many(map, k, path) {
-                    if let Some(m) = media(iv, &ip)? {
-                        a.avatars.push(m);
-                    }
+                a.avatars = icons(v, &p)?;
+                if !v.is_null() && Some(v) != encode::icons(&a.avatars).as_ref() {
+                    r.props.extensions.push_json(k, v.clone());
                 }
             }
             "image" => {
@@ -430,14 +426,51 @@ fn actor_with_kind(map: &Map<String, Value>, path: &Path, kind: ObjectType) -> R
 /// An `image` member: the first image, and what to keep in the extensions (the other
 /// images, or the whole value when the first has no URL).
 fn image(v: &Value, p: &Path) -> Result<(Option<Media>, Option<Value>)> {
-    let (first, rest) = first_and_rest(v, p);
-    let Some((fp, fv)) = first else {
-        return Ok((None, None));
+    let m = match first_and_rest(v, p).0 {
+        Some((fp, fv)) => media(fv, &fp)?,
+        None => None,
     };
-    match media(fv, &fp)? {
-        Some(m) => Ok((Some(m), rest)),
-        None => Ok((None, Some(v.clone()))),
+    let canonical = m.as_ref().map(encode::media);
+    let keep = (!v.is_null() && Some(v) != canonical.as_ref()).then(|| v.clone());
+    Ok((m, keep))
+}
+
+/// A kept raw `image` value, read again (for the encoder's "still current?" check).
+pub(super) fn read_image(raw: &Value) -> Option<Media> {
+    image(raw, &Path::root()).ok().and_then(|(m, _)| m)
+}
+
+/// All images of an `icon` member.
+fn icons(v: &Value, p: &Path) -> Result<Vec<Media>> {
+    let mut out = Vec::new();
+    for (ip, iv) in items(v, p) {
+        if let Some(m) = media(iv, &ip)? {
+            out.push(m);
+        }
     }
+    Ok(out)
+}
+
+/// A kept raw `icon` value, read again.
+pub(super) fn read_icons(raw: &Value) -> Option<Vec<Media>> {
+    icons(raw, &Path::root()).ok()
+}
+
+fn public_key(v: &Value, p: &Path) -> Result<Option<PublicKey>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Object(m) => Ok(Some(PublicKey {
+            id: opt_str(m, "id", p)?.unwrap_or_default(),
+            owner: opt_str(m, "owner", p)?.unwrap_or_default(),
+            pem: opt_str(m, "publicKeyPem", p)?.unwrap_or_default(),
+        })),
+        other => Err(p.invalid("an object", other)),
+    }
+}
+
+/// A kept raw `publicKey` value, read again.
+pub(super) fn read_public_key(raw: &Value) -> Option<PublicKey> {
+    public_key(raw, &Path::root()).ok().flatten()
 }
 
 /// An image reference: a URL string or an `Image`/`Link` object.

@@ -7,7 +7,7 @@ use super::decode::{
 };
 use crate::model::{
     AS2_PUBLIC, Activity, Actor, Addressee, Attachment, Extensions, Feed, Media, Node, Object,
-    ObjectType, Place, ProfileField, Props, Verb,
+    ObjectType, Place, ProfileField, Props, PublicKey, Verb,
 };
 
 fn s(v: &str) -> Value {
@@ -244,11 +244,11 @@ pub(super) fn actor_full(a: &Actor) -> Map<String, Value> {
         out.insert("endpoints".into(), Value::Object(endpoints));
     }
     if let Some(k) = &a.public_key {
-        let mut m = Map::new();
-        m.insert("id".into(), s(&k.id));
-        m.insert("owner".into(), s(&k.owner));
-        m.insert("publicKeyPem".into(), s(&k.pem));
-        out.insert("publicKey".into(), Value::Object(m));
+        let v = match ext(&a.props.extensions, "publicKey") {
+            Some(raw) if decode::read_public_key(raw).as_ref() == Some(k) => raw.clone(),
+            _ => public_key(k),
+        };
+        out.insert("publicKey".into(), v);
     }
     if let Some(b) = a.locked {
         out.insert("manuallyApprovesFollowers".into(), Value::Bool(b));
@@ -260,17 +260,12 @@ pub(super) fn actor_full(a: &Actor) -> Map<String, Value> {
         );
     }
     put_str(&mut out, "movedTo", a.moved_to.as_deref());
-    match a.avatars.as_slice() {
-        [] => {}
-        [one] => {
-            out.insert("icon".into(), media(one));
-        }
-        many => {
-            out.insert(
-                "icon".into(),
-                Value::Array(many.iter().map(media).collect()),
-            );
-        }
+    let icon = match ext(&a.props.extensions, "icon") {
+        Some(raw) if decode::read_icons(raw).as_ref() == Some(&a.avatars) => Some(raw.clone()),
+        _ => icons(&a.avatars),
+    };
+    if let Some(v) = icon {
+        out.insert("icon".into(), v);
     }
     props(
         &mut out,
@@ -283,7 +278,26 @@ pub(super) fn actor_full(a: &Actor) -> Map<String, Value> {
     out
 }
 
-fn media(m: &Media) -> Value {
+/// The canonical `publicKey` object.
+pub(super) fn public_key(k: &PublicKey) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), s(&k.id));
+    m.insert("owner".into(), s(&k.owner));
+    m.insert("publicKeyPem".into(), s(&k.pem));
+    Value::Object(m)
+}
+
+/// The canonical `icon` value: one image as an object, several as an array.
+pub(super) fn icons(avatars: &[Media]) -> Option<Value> {
+    match avatars {
+        [] => None,
+        [one] => Some(media(one)),
+        many => Some(Value::Array(many.iter().map(media).collect())),
+    }
+}
+
+/// The canonical image object.
+pub(super) fn media(m: &Media) -> Value {
     let mut out = Map::new();
     out.insert("type".into(), s("Image"));
     put_str(&mut out, "mediaType", m.media_type.as_deref());
@@ -536,7 +550,11 @@ fn props(
     if let Some(v) = att_value {
         out.insert("attachment".into(), v);
     }
-    if let Some(v) = with_rest(image.map(media), e, "image") {
+    let image = match ext(e, "image") {
+        Some(raw) if decode::read_image(raw).as_ref() == image => Some(raw.clone()),
+        _ => image.map(media),
+    };
+    if let Some(v) = image {
         out.insert("image".into(), v);
     }
     if let Some(l) = &p.location {

@@ -25,18 +25,18 @@
 //! - Any other root becomes an implied activity (`implied = true`, verb Post, actor `None`:
 //!   the author stays in the object's `props.author`).
 //! - Every value may be a string id, an object or an array. For `actor`, `attributedTo`,
-//!   `object`, `target` and `image` the first element is typed and the others are kept in
-//!   the extensions under the same key (as an array), so they are written back after it.
-//!   A `url` that is not a plain string keeps its raw value in the extensions (written back
-//!   while `props.url` is still the link it yields).
-//! - `tag` (Mention/Hashtag/Emoji), `attachment` (media `Document`/`Image`/`Video`/`Audio`,
-//!   and `PropertyValue` on actors) and `location` (Place) are typed. When the raw value holds
-//!   more than the typed fields say (other tag kinds, a `Link` attachment, Mastodon's
-//!   `focalPoint`, granary's `position`, a different member order does not count), the raw
-//!   value is also kept in the extensions under the same key. The encoder writes that raw
-//!   value back only while reading it still gives the model's typed fields; once the model
-//!   changed (translate layer), it writes the typed fields plus the raw entries that are not
-//!   typed (unknown tags/attachments), and the extra members of typed entries are dropped.
+//!   `object` and `target` the first element is typed and the others are kept in the
+//!   extensions under the same key (as an array), so they are written back after it.
+//! - `url`, `tag` (Mention/Hashtag/Emoji), `attachment` (media `Document`/`Image`/`Video`/
+//!   `Audio`, and `PropertyValue` on actors), `location` (Place), `image`, and on actors
+//!   `icon` and `publicKey` are typed. When the raw value says more than the typed fields
+//!   (other tag kinds, a `Link` attachment, Mastodon's `focalPoint`, granary's `position`, a
+//!   URL string where an `Image` object would be written, several images, extra key
+//!   members; member order does not count), the raw value is also kept in the extensions
+//!   under the same key. The encoder writes that raw value back only while reading it still
+//!   gives the model's typed fields; once the model changed (translate layer), it writes the
+//!   typed fields (plus, for `tag`/`attachment`, the raw entries that are not typed), and the
+//!   extra members are dropped.
 //! - Kinds whose AS2 type would read back as another kind (`Comment` → `Note`, `Bookmark` →
 //!   `Page`) are written with member `ostatus:objectType` (the AS1 token), always, so that the
 //!   round trip keeps them; it is read only in that combination (else it is an ordinary
@@ -44,8 +44,8 @@
 //!   token or IRI). `ostatus:verb` and `ostatus:objectType` are compact IRIs under the
 //!   `ostatus` prefix of the context, which needs no further term.
 //! - Extensions that the encoder merges into typed members (the rest of `actor`, `object`,
-//!   `target`, `attributedTo`, `image`; raw `url`, `tag`, `attachment`, `location`; actor
-//!   `endpoints` other than `sharedInbox`) are stored first, in the order the encoder writes
+//!   `target`, `attributedTo`; the raw values above; actor `endpoints` other than
+//!   `sharedInbox`) are stored first, in the order the encoder writes
 //!   them; other unknown members follow in reading order.
 //!
 //! # Writing
@@ -62,11 +62,10 @@
 //! # Lossy (on purpose)
 //! - Null members and empty arrays of known members are dropped; `@context` (also nested ones).
 //! - `type` arrays: only the first type is kept.
-//! - Extra members inside other typed sub-objects are dropped: Image/Link objects used for
-//!   `icon`/`image` (only url, mediaType, width, height; a bare URL string comes back as an
-//!   `Image` object), `publicKey` (only id, owner, publicKeyPem), `endpoints` other than
-//!   `sharedInbox` are kept, `inReplyTo` objects (only id, url, atomUri), audience objects
-//!   (only their id). PostalAddress `name` is its formatted form.
+//! - Extra members of other typed sub-objects are dropped: `inReplyTo` objects (only id, url,
+//!   atomUri), audience objects (only their id), the Emoji `icon` (url, mediaType, width,
+//!   height). PostalAddress `name` is its formatted form. Objects nested in `actor`,
+//!   `attributedTo`, `object`, `target` keep their own extensions.
 //! - A single value written as a one-element array (or the reverse) may change shape.
 //! - `nameMap`/`summaryMap` are kept as extensions; `summary` and `name` languages are not.
 //! - Not written, because AS2 has no member for them: `Props.scope`, `Actor.email`,

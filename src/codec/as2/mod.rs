@@ -68,8 +68,13 @@
 //!   `attributedTo`, `object`, `target` keep their own extensions.
 //! - A single value written as a one-element array (or the reverse) may change shape.
 //! - `nameMap`/`summaryMap` are kept as extensions; `summary` and `name` languages are not.
+//! - `Text.format` is not written: AS2 text is HTML, so plain text or XHTML is written as it
+//!   is and reads back as HTML (escaping is the translate layer's job).
+//! - An implied activity whose object is only an id is written at the root as
+//!   `{"id": …, "type": "Object"}` (AS2 needs a type there); in a feed it stays a bare id.
 //! - Not written, because AS2 has no member for them: `Props.scope`, `Actor.email`,
 //!   `Endpoints.feed/salmon/hub`, `Attachment.size`, `Mention.kind` (always `Mention`),
+//!   attachment kinds other than Image/Video/Audio/File (written as `Document`),
 //!   `Feed.lang`, `FeedLinks.self_/hub/salmon`, XML extensions; `Addressee::Followers` is
 //!   written only when the actor's (or author's) followers URL is in the model, else dropped.
 //! - Verbs that AS2 spells like others come back as those: `RequestFriend` → Follow,

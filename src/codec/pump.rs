@@ -1025,7 +1025,9 @@ fn escape_html(s: &str) -> String {
     out
 }
 
-fn verb_token(a: &Activity) -> (String, Option<Node>) {
+/// The verb to write, the object to write, and (for AS2-style undos turned into a pump
+/// reversal verb) the inner activity's actor to use when the outer one names none.
+fn verb_token(a: &Activity) -> (String, Option<Node>, Option<&Actor>) {
     match a.verb() {
         Verb::UpdateProfile => {
             let obj = a
@@ -1034,9 +1036,9 @@ fn verb_token(a: &Activity) -> (String, Option<Node>) {
                 .cloned()
                 .or_else(|| a.actor.as_deref().map(|actor| Node::Actor(actor.clone())));
             if matches!(obj, Some(Node::Actor(_))) {
-                ("update".to_string(), obj)
+                ("update".to_string(), obj, None)
             } else {
-                (a.verb.pump_token(), obj)
+                (a.verb.pump_token(), obj, None)
             }
         }
         Verb::Undo => {
@@ -1049,28 +1051,25 @@ fn verb_token(a: &Activity) -> (String, Option<Node>) {
                     _ => None,
                 };
                 if let Some(t) = token {
-                    return (t.to_string(), inner.object.as_deref().cloned());
+                    return (
+                        t.to_string(),
+                        inner.object.as_deref().cloned(),
+                        inner.actor.as_deref(),
+                    );
                 }
             }
-            (a.verb.pump_token(), a.object.as_deref().cloned())
+            (a.verb.pump_token(), a.object.as_deref().cloned(), None)
         }
-        _ => (a.verb.pump_token(), a.object.as_deref().cloned()),
+        _ => (a.verb.pump_token(), a.object.as_deref().cloned(), None),
     }
 }
 
 fn enc_activity(a: &Activity) -> Value {
     let mut w = Writer::new(&a.props.extensions);
-    let (token, object) = verb_token(a);
+    let (token, object, inner_actor) = verb_token(a);
     w.s("id", a.props.id.as_deref());
     w.s("verb", Some(token.as_str()));
-    let actor = a.actor.as_deref().or_else(|| match a.verb() {
-        // An undo's actor is the inner activity's when the outer one names none.
-        Verb::Undo => match a.object.as_deref() {
-            Some(Node::Activity(inner)) => inner.actor.as_deref(),
-            _ => None,
-        },
-        _ => None,
-    });
+    let actor = a.actor.as_deref().or(inner_actor);
     w.put("actor", actor.map(enc_actor));
     w.put("object", object.as_ref().map(enc_node));
     w.put("target", a.target.as_deref().map(enc_node));

@@ -83,6 +83,7 @@ fn rss2_blog() {
         Some("https://seeds.example/2014/03/tomato-seeds")
     );
     assert_eq!(date(&o.props.published), "2014-03-04T09:30:00Z");
+    assert!(o.props.updated.is_none(), "not copied from pubDate");
     let names: Vec<_> = o.props.hashtags.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names, ["tomatoes", "seed saving"]);
     assert_eq!(o.props.attachments.len(), 1);

@@ -24,7 +24,8 @@
 //!   has no content, the summary becomes the content. When it has both, the summary is kept in
 //!   the object's extensions as JSON member `"feed:summary"` (a string), never in
 //!   `props.summary`, which ActivityPub readers show as a content warning.
-//! - **Dates** come from feed-rs already parsed and are written in RFC 3339 UTC
+//! - **Dates** come from feed-rs already parsed (an RSS 2.0 item's `updated` that feed-rs
+//!   copied from `pubDate` is dropped, so an unedited item does not look edited) and are written in RFC 3339 UTC
 //!   (`Timestamp::from_datetime`), so the original text (often RFC 822) is not kept.
 //! - Content is HTML unless the feed marks it `text/plain` (then [`TextFormat::Text`]).
 //! - Not kept: feed-rs's richer data (contributors, rights, generator, ttl, MediaRSS
@@ -294,10 +295,21 @@ fn convert(f: fm::Feed) -> Feed {
             .map(|l| l.href.clone()),
         ..FeedLinks::default()
     };
+    let rss2 = f.feed_type == fm::FeedType::RSS2;
     let entries = f
         .entries
         .iter()
-        .map(|e| convert_entry(e, author.as_ref()))
+        .map(|e| {
+            let mut a = convert_entry(e, author.as_ref());
+            // feed-rs copies an RSS 2.0 item's pubDate into `updated`; the item was not edited.
+            if rss2
+                && let Some(Node::Object(o)) = a.object.as_deref_mut()
+                && o.props.updated == o.props.published
+            {
+                o.props.updated = None;
+            }
+            a
+        })
         .collect();
     Feed {
         id: non_empty(&f.id),

@@ -101,13 +101,17 @@ fn post_note_public() {
     );
     // `links` has `self` and `followers` has `totalItems`: both kept verbatim too.
     assert!(
-        actor.props.extensions.json_get("links").unwrap()["self"]["href"]
+        actor.props.extensions.json_get("pump:raw:links").unwrap()["self"]["href"]
             .as_str()
             .unwrap()
             .ends_with("/profile")
     );
     assert_eq!(
-        actor.props.extensions.json_get("followers").unwrap()["totalItems"],
+        actor
+            .props
+            .extensions
+            .json_get("pump:raw:followers")
+            .unwrap()["totalItems"],
         12
     );
 
@@ -145,7 +149,7 @@ fn reply_comment() {
     );
     // The whole parent object is kept as a raw copy.
     assert_eq!(
-        o.props.extensions.json_get("inReplyTo").unwrap()["objectType"],
+        o.props.extensions.json_get("pump:raw:inReplyTo").unwrap()["objectType"],
         "note"
     );
     assert_eq!(o.props.mentions.len(), 1);
@@ -330,7 +334,7 @@ fn inbox_collection() {
     // `links.first` has no model field: the links object is kept verbatim.
     assert!(
         f.extensions
-            .json_get("links")
+            .json_get("pump:raw:links")
             .unwrap()
             .get("first")
             .is_some()
@@ -440,7 +444,7 @@ fn granary_note() {
     assert_eq!(place.longitude, Some(-0.149522));
     // A link tag is neither hashtag nor mention: the tags list is kept verbatim.
     assert!(o.props.hashtags.is_empty() && o.props.mentions.is_empty());
-    assert!(o.props.extensions.json_get("tags").is_some());
+    assert!(o.props.extensions.json_get("pump:raw:tags").is_some());
     assert!(o.props.extensions.json_get("upstreamDuplicates").is_some());
 }
 
@@ -496,7 +500,7 @@ fn granary_update_person() {
     let p = object_actor(&a);
     assert_eq!(p.props.url.as_deref(), Some("https://example.com/martin"));
     assert_eq!(
-        p.props.extensions.json_get("url").unwrap()["displayName"],
+        p.props.extensions.json_get("pump:raw:url").unwrap()["displayName"],
         "super cool"
     );
 }

@@ -84,6 +84,14 @@ fn wrong_kinds_carry_paths() {
 }
 
 #[test]
+fn raw_copy_names_are_reserved() {
+    assert_eq!(
+        err(r#"{"verb": "post", "object": {"pump:raw:url": 1}}"#).to_string(),
+        "$.object.pump:raw:url: member names starting with \"pump:raw:\" are reserved"
+    );
+}
+
+#[test]
 fn missing_verb_is_an_implied_post() {
     let d = pump::decode(
         br#"{"objectType": "note", "content": "hi"}"#,
@@ -178,6 +186,11 @@ fn truncations_and_garbage_never_panic() {
             "\"s\"",
             "[[]]",
             "[{}]",
+            "\" 2014-01-01 \"",
+            "\"\"",
+            "\"true\"",
+            "[\"x\", {\"id\": \"y\", \"url\": \"z\"}]",
+            "{\"url\": \"u\", \"id\": \"i\", \"extra\": 1}",
         ] {
             for ty in ["note", "person", "video", "collection"] {
                 let doc = format!("{{\"objectType\": \"{ty}\", \"{key}\": {v}}}");

@@ -35,12 +35,14 @@
 //! When a mapped member holds more than the model keeps (`url` as an object or list, a pump
 //! `inReplyTo` that is a whole note, `links` with `self`, a `followers` collection with
 //! `totalItems`, tags that are neither hashtags nor mentions, attachments with `fullImage`,
-//! `location.position` as an ISO 6709 string, …), the member is also kept verbatim in
-//! `extensions`. The encoder writes that raw copy instead of its own rendering **only while
+//! `location.position` as an ISO 6709 string, a date with surrounding spaces, `sensitive` as
+//! a string, …), the member is also kept verbatim in `extensions`, under the name
+//! [`RAW_PREFIX`] + member name (so it never collides with a real member in other formats). The encoder writes that raw copy instead of its own rendering **only while
 //! the raw copy still decodes to what the model says**; once the translate layer changed the
 //! field, the raw copy is stale and the model value is written. This applies to `url`,
-//! `inReplyTo`, `image`, `location`, `tags`, `attachments`, `stream` (video/audio), and on
-//! actors `links`, `followers`, `following`; on collections `links` and `objectType`.
+//! `inReplyTo`, `image`, `location`, `tags`, `attachments`, `stream` (video/audio), the dates,
+//! `sensitive`, and on actors `image`, `links`, `followers`, `following`; on collections
+//! `objectType`, `url`, `updated` and `links`.
 //!
 //! # Encoding
 //! Activities are written with `verb` from [`VerbTerm::pump_token`], except: `UpdateProfile`
@@ -48,10 +50,14 @@
 //! `stop-following`, `Undo{Favorite}` `unfavorite`, `Undo{Share}` `unshare`, `Undo{Block}`
 //! `unblock` (object = the inner activity's object), any other `Undo` is `undo` with the
 //! activity nested. Actors are always objects (`objectType`, `id` as is — `acct:` ids are not
-//! rewritten), a [`Node::Ref`] is `{"id": …}`. Audience entries are `{id, objectType}`:
+//! rewritten; never a bare id string, unlike the general JSON convention, because pump.io reads
+//! `actor.id` and `actor.objectType`), with `links` holding `activity-inbox`/`activity-outbox`
+//! (a `self` link only comes back through the raw copy: the model has no field for it). A
+//! [`Node::Ref`] is `{"id": …}`. Audience entries are `{id, objectType}`:
 //! Public is the AS1 public collection, `acct:` ids and other ids are `person`, ids ending in
 //! `/followers`, `/following` or containing `/collection`/`/lists/` are `collection`.
-//! `inReplyTo` is `{id, url}` (a list when there are several). Mentions are written as tags
+//! `inReplyTo` is `{id, url}` (a list when there are several; the parent's `objectType` is
+//! not in the model, so only a raw copy brings it back). Mentions are written as tags
 //! `{objectType: person|group, id, displayName}`: AS1 has no mention type (granary invents
 //! `mention`, which we read), and a person tag is what pump itself understands. Member
 //! order is fixed; extensions follow in their order.
@@ -81,6 +87,11 @@ use crate::model::{
 };
 
 type Res<T> = Result<T, DecodeError>;
+
+/// Extension-name prefix of a raw copy of a mapped member (`pump:raw:inReplyTo`): see the
+/// module docs. Other encoders should not write these; the translate layer may drop them.
+/// Input members whose names start with it are refused.
+pub const RAW_PREFIX: &str = "pump:raw:";
 type Obj = Map<String, Value>;
 
 // ------------------------------------------------------------------------------------------
@@ -154,7 +165,7 @@ fn decode_activity(m: &Obj, path: &Path) -> Res<Activity> {
             "target" => act.target = Some(Box::new(decode_node(v, &p)?)),
             _ => {
                 if !common_member(key, v, &p, &mut act.props, &mut aud)? {
-                    act.props.extensions.push_json(key.clone(), v.clone());
+                    keep_unknown(&mut act.props.extensions, key, v, &p)?;
                 }
             }
         }
@@ -234,7 +245,7 @@ fn decode_obj(m: &Obj, path: &Path, kind: ObjectType) -> Res<Object> {
             }
             _ => {
                 if !common_member(key, v, &p, &mut o.props, &mut aud)? {
-                    o.props.extensions.push_json(key.clone(), v.clone());
+                    keep_unknown(&mut o.props.extensions, key, v, &p)?;
                 }
             }
         }
@@ -285,7 +296,7 @@ fn decode_actor(m: &Obj, path: &Path, kind: ObjectType) -> Res<Actor> {
             }
             _ => {
                 if !common_member(key, v, &p, &mut a.props, &mut aud)? {
-                    a.props.extensions.push_json(key.clone(), v.clone());
+                    keep_unknown(&mut a.props.extensions, key, v, &p)?;
                 }
             }
         }
@@ -297,8 +308,23 @@ fn decode_actor(m: &Obj, path: &Path, kind: ObjectType) -> Res<Actor> {
 /// Keeps `raw` in the extensions when the model's rendering of it differs.
 fn keep_if_not_canonical(props: &mut Props, key: &str, raw: &Value, canonical: Option<Value>) {
     if canonical.as_ref() != Some(raw) {
-        props.extensions.push_json(key, raw.clone());
+        props
+            .extensions
+            .push_json(format!("{RAW_PREFIX}{key}"), raw.clone());
     }
+}
+
+/// An unknown member, kept in the extensions; names that look like raw copies are refused
+/// (they would be mistaken for one when encoding).
+fn keep_unknown(ext: &mut crate::model::Extensions, key: &str, v: &Value, p: &Path) -> Res<()> {
+    if key.starts_with(RAW_PREFIX) {
+        return Err(DecodeError::Invalid {
+            at: p.at(),
+            reason: format!("member names starting with {RAW_PREFIX:?} are reserved"),
+        });
+    }
+    ext.push_json(key, v.clone());
+    Ok(())
 }
 
 /// The members shared by activities, objects and actors. Returns false for unknown members.
@@ -320,10 +346,8 @@ fn common_member(
             keep_if_not_canonical(props, key, v, canonical);
         }
         "published" | "updated" | "startTime" | "endTime" => {
-            let ts = string(v, p)?.and_then(|s| Timestamp::new(&s));
-            if ts.is_none() && !v.is_null() {
-                props.extensions.push_json(key, v.clone());
-            }
+            let ts = dec_timestamp(v, p)?;
+            keep_if_not_canonical(props, key, v, enc_timestamp(ts.as_ref()));
             match key {
                 "published" => props.published = ts,
                 "updated" => props.updated = ts,
@@ -359,18 +383,30 @@ fn common_member(
             let canonical = enc_image(props.image.as_ref());
             keep_if_not_canonical(props, key, v, canonical);
         }
-        "sensitive" => match v {
-            Value::Null => props.sensitive = None,
-            Value::Bool(b) => props.sensitive = Some(*b),
-            Value::String(s) if s == "true" || s == "false" => {
-                props.sensitive = Some(s == "true");
-                props.extensions.push_json(key, v.clone());
-            }
-            other => return Err(p.invalid("a boolean", other)),
-        },
+        "sensitive" => {
+            props.sensitive = dec_sensitive(v, p)?;
+            keep_if_not_canonical(props, key, v, props.sensitive.map(Value::Bool));
+        }
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+fn dec_sensitive(v: &Value, p: &Path) -> Res<Option<bool>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::String(s) if s == "true" || s == "false" => Ok(Some(s == "true")),
+        other => Err(p.invalid("a boolean", other)),
+    }
+}
+
+fn dec_timestamp(v: &Value, p: &Path) -> Res<Option<Timestamp>> {
+    Ok(string(v, p)?.and_then(|s| Timestamp::new(&s)))
+}
+
+fn enc_timestamp(t: Option<&Timestamp>) -> Option<Value> {
+    t.map(|t| Value::String(t.as_str().to_string()))
 }
 
 fn string(v: &Value, p: &Path) -> Res<Option<String>> {
@@ -838,24 +874,20 @@ fn decode_feed(m: &Obj, path: &Path) -> Res<Feed> {
         let p = path.key(key);
         match key.as_str() {
             "objectType" => {
-                if v.as_str() != Some("collection") {
-                    feed.extensions.push_json(key.clone(), v.clone());
-                }
+                keep_feed_raw(&mut feed, key, v, Some(Value::String("collection".into())));
             }
             "id" => feed.id = string(v, &p)?,
             "displayName" => feed.title = string(v, &p)?,
             "summary" => feed.subtitle = string(v, &p)?,
             "url" => {
                 feed.links.alternate = dec_url(v, &p)?;
-                if !matches!(v, Value::String(_)) {
-                    feed.extensions.push_json(key.clone(), v.clone());
-                }
+                let canonical = feed.links.alternate.clone().map(Value::String);
+                keep_feed_raw(&mut feed, key, v, canonical);
             }
             "updated" => {
-                feed.updated = string(v, &p)?.and_then(|s| Timestamp::new(&s));
-                if feed.updated.is_none() && !v.is_null() {
-                    feed.extensions.push_json(key.clone(), v.clone());
-                }
+                feed.updated = dec_timestamp(v, &p)?;
+                let canonical = enc_timestamp(feed.updated.as_ref());
+                keep_feed_raw(&mut feed, key, v, canonical);
             }
             "author" => feed.author = Some(decode_actor_value(v, &p)?),
             "totalItems" => feed.total_items = j::opt_u64(m, key, path)?,
@@ -878,7 +910,7 @@ fn decode_feed(m: &Obj, path: &Path) -> Res<Feed> {
                 Value::Null => {}
                 other => return Err(p.invalid("an array", other)),
             },
-            _ => feed.extensions.push_json(key.clone(), v.clone()),
+            _ => keep_unknown(&mut feed.extensions, key, v, &p)?,
         }
     }
     Ok(feed)
@@ -886,7 +918,8 @@ fn decode_feed(m: &Obj, path: &Path) -> Res<Feed> {
 
 fn keep_feed_raw(feed: &mut Feed, key: &str, raw: &Value, canonical: Option<Value>) {
     if canonical.as_ref() != Some(raw) {
-        feed.extensions.push_json(key, raw.clone());
+        feed.extensions
+            .push_json(format!("{RAW_PREFIX}{key}"), raw.clone());
     }
 }
 
@@ -940,7 +973,7 @@ fn enc_activity_or_implied(a: &Activity) -> Value {
 struct Writer<'a> {
     ext: &'a [crate::model::Extension],
     map: Map<String, Value>,
-    rejected: HashSet<&'static str>,
+    used: HashSet<&'static str>,
 }
 
 impl<'a> Writer<'a> {
@@ -948,13 +981,17 @@ impl<'a> Writer<'a> {
         Writer {
             ext: &props_ext.0,
             map: Map::new(),
-            rejected: HashSet::new(),
+            used: HashSet::new(),
         }
     }
 
     fn raw(&self, key: &str) -> Option<&'a Value> {
         self.ext.iter().find_map(|e| match e {
-            crate::model::Extension::Json { key: k, value } if k == key => Some(value),
+            crate::model::Extension::Json { key: k, value }
+                if k.strip_prefix(RAW_PREFIX) == Some(key) =>
+            {
+                Some(value)
+            }
             _ => None,
         })
     }
@@ -976,23 +1013,29 @@ impl<'a> Writer<'a> {
         canonical: Option<Value>,
         consistent: impl Fn(&Value) -> bool,
     ) {
-        if let Some(raw) = self.raw(key) {
-            if consistent(raw) {
-                // Written in extension order by `finish`.
-                return;
-            }
-            self.rejected.insert(key);
+        if let Some(raw) = self.raw(key)
+            && consistent(raw)
+        {
+            // Written in extension order by `finish`.
+            self.used.insert(key);
+            return;
         }
         self.put(key, canonical);
     }
 
     fn finish(mut self) -> Value {
         for e in self.ext {
-            if let crate::model::Extension::Json { key, value } = e
-                && !self.rejected.contains(key.as_str())
-                && !self.map.contains_key(key)
-            {
-                self.map.insert(key.clone(), value.clone());
+            let crate::model::Extension::Json { key, value } = e else {
+                continue;
+            };
+            let name = match key.strip_prefix(RAW_PREFIX) {
+                // A raw copy: only when `over` found it still true; stale ones are dropped.
+                Some(real) if self.used.contains(real) => real,
+                Some(_) => continue,
+                None => key.as_str(),
+            };
+            if !self.map.contains_key(name) {
+                self.map.insert(name.to_string(), value.clone());
             }
         }
         Value::Object(self.map)
@@ -1162,8 +1205,8 @@ fn enc_common(w: &mut Writer<'_>, p: &Props, ctx: Ctx<'_>, followers: Option<&st
     w.over("url", url.clone().map(Value::String), |raw| {
         dec_url(raw, &root()).ok().as_ref() == Some(&url)
     });
-    w.s("published", p.published.as_ref().map(Timestamp::as_str));
-    w.s("updated", p.updated.as_ref().map(Timestamp::as_str));
+    timestamp(w, "published", &p.published);
+    timestamp(w, "updated", &p.updated);
     w.put("author", p.author.as_deref().map(enc_actor));
     let irt = p.in_reply_to.clone();
     w.over("inReplyTo", enc_in_reply_to(&irt), |raw| {
@@ -1217,9 +1260,18 @@ fn enc_common(w: &mut Writer<'_>, p: &Props, ctx: Ctx<'_>, followers: Option<&st
     w.over("attachments", enc_attachments(&atts), |raw| {
         dec_attachments(raw, &root()).ok().as_ref() == Some(&atts)
     });
-    w.s("startTime", p.start_time.as_ref().map(Timestamp::as_str));
-    w.s("endTime", p.end_time.as_ref().map(Timestamp::as_str));
-    w.put("sensitive", p.sensitive.map(Value::Bool));
+    timestamp(w, "startTime", &p.start_time);
+    timestamp(w, "endTime", &p.end_time);
+    let sensitive = p.sensitive;
+    w.over("sensitive", sensitive.map(Value::Bool), |raw| {
+        dec_sensitive(raw, &root()).ok() == Some(sensitive)
+    });
+}
+
+fn timestamp(w: &mut Writer<'_>, key: &'static str, t: &Option<Timestamp>) {
+    w.over(key, enc_timestamp(t.as_ref()), |raw| {
+        dec_timestamp(raw, &root()).ok().as_ref() == Some(t)
+    });
 }
 
 fn obj(pairs: Vec<(&str, Option<Value>)>) -> Value {
@@ -1436,7 +1488,7 @@ fn enc_feed(f: &Feed) -> Value {
     w.over("url", sv(alt.as_deref()), |raw| {
         dec_url(raw, &root()).ok().as_ref() == Some(&alt)
     });
-    w.s("updated", f.updated.as_ref().map(Timestamp::as_str));
+    timestamp(&mut w, "updated", &f.updated);
     w.put("author", f.author.as_ref().map(enc_actor));
     w.put("totalItems", f.total_items.map(|n| Value::Number(n.into())));
     let links = f.links.clone();

@@ -478,3 +478,141 @@ fn decode_encode_is_identity() {
         panic!("{e}");
     }
 }
+
+/// Any JSON value, shallow.
+fn any_json() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(json!(null)),
+        any::<bool>().prop_map(|b| json!(b)),
+        (0u32..3000).prop_map(|n| json!(n)),
+        (-1000i32..1000).prop_map(|n| json!(f64::from(n) / 7.0)),
+        prop::sample::select(vec![
+            "",
+            " 2014-03-01T12:00:00Z ",
+            "true",
+            "note",
+            "person",
+            "hashtag",
+            "mention",
+            "collection",
+            "https://a.example/x",
+            "acct:a@b.example",
+            "http://activityschema.org/collection/public",
+            "@unlisted",
+        ])
+        .prop_map(|s| json!(s)),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            vec(
+                (
+                    prop::sample::select(vec![
+                        "id",
+                        "url",
+                        "href",
+                        "value",
+                        "objectType",
+                        "displayName",
+                        "rel",
+                        "width",
+                        "height",
+                        "latitude",
+                        "longitude",
+                        "position",
+                        "address",
+                        "alias",
+                        "mimeType",
+                        "fullImage",
+                        "image",
+                        "stream",
+                        "extra",
+                        "activity-inbox",
+                        "self",
+                        "next",
+                        "totalItems",
+                    ]),
+                    inner
+                ),
+                0..4
+            )
+            .prop_map(|kv| {
+                serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
+        ]
+    })
+}
+
+const KEYS: &[&str] = &[
+    "id",
+    "verb",
+    "actor",
+    "object",
+    "target",
+    "displayName",
+    "content",
+    "summary",
+    "url",
+    "published",
+    "updated",
+    "author",
+    "inReplyTo",
+    "to",
+    "cc",
+    "image",
+    "stream",
+    "location",
+    "tags",
+    "attachments",
+    "links",
+    "followers",
+    "following",
+    "preferredUsername",
+    "username",
+    "startTime",
+    "sensitive",
+    "items",
+    "totalItems",
+    "fullImage",
+    "objectType",
+];
+
+/// Whatever odd shapes a peer sends: when it decodes, it re-encodes losslessly.
+#[test]
+fn odd_shapes_re_encode_losslessly() {
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || {
+            let strategy = (
+                prop::sample::select(vec!["note", "person", "video", "collection", "activity"]),
+                vec((prop::sample::select(KEYS), any_json()), 0..5),
+            );
+            let mut runner =
+                proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
+            runner
+                .run(&strategy, |(ty, members)| {
+                    let mut m = serde_json::Map::new();
+                    if ty == "activity" {
+                        m.insert("verb".into(), json!("post"));
+                    } else {
+                        m.insert("objectType".into(), json!(ty));
+                    }
+                    for (k, v) in members {
+                        m.insert(k.to_string(), v);
+                    }
+                    let text = serde_json::Value::Object(m).to_string();
+                    if let Ok(d) = pump::decode(text.as_bytes(), &Limits::default()) {
+                        let enc = pump::encode(&d);
+                        let back = pump::decode(enc.as_bytes(), &Limits::default())
+                            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}\n{enc}")))?;
+                        prop_assert_eq!(back, d, "{}\n{}", text, enc);
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())
+        })
+        .unwrap();
+    if let Err(e) = handle.join().unwrap() {
+        panic!("{e}");
+    }
+}

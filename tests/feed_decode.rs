@@ -146,6 +146,7 @@ fn rss1_rdf() {
         Some("https://orchard.example/log/pruning")
     );
     assert_eq!(content(o), "We pruned the old apple trees.");
+    assert_eq!(date(&o.props.published), "2014-01-20T10:00:00Z");
     assert_eq!(
         f.entries[0]
             .actor

@@ -29,8 +29,11 @@
 //!   (`Timestamp::from_datetime`), so the original text (often RFC 822) is not kept.
 //! - Content is HTML unless the feed marks it `text/plain` (then [`TextFormat::Text`]).
 //! - Not kept: feed-rs's richer data (contributors, rights, generator, ttl, MediaRSS
-//!   thumbnails/credits/ratings, iTunes and podcast data, feed categories, author roles) and
-//!   any element feed-rs itself ignores. Input must be UTF-8 (the limits check comes first).
+//!   thumbnails/credits/ratings, iTunes and podcast data, feed categories, author roles,
+//!   authors after the first, JSON Feed item `image`/`banner_image`, Atom `source`) and any
+//!   element feed-rs itself ignores. Category `scheme`/`label` are dropped (a hashtag is the
+//!   term). Input must be UTF-8 (the limits check comes first); feed-rs still honours an
+//!   XML declaration naming another encoding, so a mislabelled UTF-8 feed can come out garbled.
 //!
 //! Hostile input: the size limit and UTF-8 are checked first; XML is pre-scanned with
 //! quick-xml, which refuses a `<!DOCTYPE` ([`DecodeError::Doctype`] with line:col), reports

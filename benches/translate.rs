@@ -105,7 +105,9 @@ fn translate_doc(input: &[u8], from: Format, to: Format, ctx: &Context) -> Strin
 }
 
 fn corpus(dir: &str, ext: &[&str]) -> Vec<(String, Vec<u8>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(dir);
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(d) = stack.pop() {
@@ -135,7 +137,9 @@ fn bench_large_feed(c: &mut Criterion) {
     let mut g = c.benchmark_group("large_feed");
     g.throughput(Throughput::Elements(ENTRIES as u64));
     g.sample_size(20);
-    g.bench_function("quick_xml_tokenise", |b| b.iter(|| tokenise(black_box(&feed))));
+    g.bench_function("quick_xml_tokenise", |b| {
+        b.iter(|| tokenise(black_box(&feed)))
+    });
     g.bench_function("atom_decode", |b| {
         b.iter(|| codec::atom::decode(black_box(feed.as_bytes()), &Limits::default()).unwrap())
     });
@@ -158,8 +162,18 @@ fn bench_corpus(c: &mut Criterion) {
     let pump_more = decodable(corpus("pump", &[".json"]), Format::Pump);
     let sets = [
         ("atom_to_as2", Format::Atom, Format::As2, atom),
-        ("as2_to_atom", Format::As2, Format::Atom, [as2, as2_more].concat()),
-        ("pump_to_as2", Format::Pump, Format::As2, [pump, pump_more].concat()),
+        (
+            "as2_to_atom",
+            Format::As2,
+            Format::Atom,
+            [as2, as2_more].concat(),
+        ),
+        (
+            "pump_to_as2",
+            Format::Pump,
+            Format::As2,
+            [pump, pump_more].concat(),
+        ),
     ];
     let mut g = c.benchmark_group("corpus");
     for (name, from, to, files) in sets {

@@ -60,7 +60,7 @@ pub fn prepare(doc: &mut Document, from: Format, to: Format, ctx: &Context) {
     let to_legacy = from == Format::As2 && is_legacy(to);
     for a in doc.activities_mut() {
         if to_ap {
-            to_ap::prepare(a, ctx);
+            to_ap::prepare(a, from, ctx);
         } else if to_legacy {
             to_legacy::prepare(a, ctx);
         }

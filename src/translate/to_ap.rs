@@ -12,13 +12,25 @@ use crate::model::{
 use super::Context;
 use super::html::to_safe_html;
 use super::walk::{each_actor_mut, each_props_mut, each_ref_mut};
+use crate::codec::Format;
 
-/// Applies the AP conventions to one activity.
-pub fn prepare(activity: &mut Activity, ctx: &Context) {
+/// Applies the AP conventions to one activity read from `from`.
+///
+/// An Atom or feed entry is an activity even in shorthand form (AS1: the verb defaults to
+/// `post`), so it becomes an explicit `Create`; a bare Pump.io object stays a bare object.
+/// Unaddressed OStatus and feed posts are public (Mastodon 2.x and GNU social default);
+/// unaddressed Pump.io posts go to the author's followers (pump.io's default).
+pub fn prepare(activity: &mut Activity, from: Format, ctx: &Context) {
     unwrap_shared_post(activity);
     mint_ids(activity, ctx);
-    make_explicit(activity);
-    address(activity);
+    if matches!(from, Format::Atom | Format::Feed) {
+        make_explicit(activity);
+    }
+    let default_visibility = match from {
+        Format::Pump => Visibility::FollowersOnly,
+        _ => Visibility::Public,
+    };
+    address(activity, default_visibility);
     if matches!(activity.verb(), Verb::Delete) {
         tombstone(activity);
     }
@@ -143,12 +155,12 @@ fn make_explicit(activity: &mut Activity) {
     }
 }
 
-/// The visibility the legacy source meant: stated scope, else its addressing, else public.
-fn intended_visibility(props: &Props) -> Visibility {
+/// The visibility the legacy source meant: stated scope, else its addressing, else the default.
+fn intended_visibility(props: &Props, default: Visibility) -> Visibility {
     props
         .scope
         .or_else(|| props.audience.visibility())
-        .unwrap_or(Visibility::Public)
+        .unwrap_or(default)
 }
 
 fn followers_of(actor: Option<&Actor>) -> Addressee {
@@ -183,7 +195,7 @@ fn audience_for(visibility: Visibility, followers: Addressee, mentions: &[String
 }
 
 /// Adds to/cc where the legacy source left them implicit.
-fn address(activity: &mut Activity) {
+fn address(activity: &mut Activity, default: Visibility) {
     if !matches!(
         activity.verb(),
         Verb::Post | Verb::Share | Verb::Update | Verb::Delete
@@ -191,7 +203,7 @@ fn address(activity: &mut Activity) {
         return;
     }
     let followers = followers_of(activity.actor.as_deref());
-    let activity_visibility = intended_visibility(&activity.props);
+    let activity_visibility = intended_visibility(&activity.props, default);
     let activity_mentions: Vec<String> = activity
         .props
         .mentions

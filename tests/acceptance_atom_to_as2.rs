@@ -1972,3 +1972,173 @@ fn gnu_social_share_keeps_the_notice_hashtags() {
         "{obj:#}"
     );
 }
+
+// ------------------------------------------- own interaction fixtures (Mastodon 2.x shapes)
+
+const ALICE: &str = "https://masto.example/users/alice";
+const BOB_GS: &str = "https://gs.example/user/7";
+
+#[test]
+fn own_unfollow_ostatus_namespace() {
+    let v = single("own/mastodon-unfollow.xml");
+    check(
+        &v,
+        &Exp {
+            ty: "Undo",
+            id: Some(
+                "https://bridge.example/legacy/tag:masto.example,2018-03-01:objectId=501:objectType=Follow",
+            ),
+            atom_uri: Some("tag:masto.example,2018-03-01:objectId=501:objectType=Follow"),
+            actor: ALICE,
+            obj_type: Some("Follow"),
+            ..Exp::default()
+        },
+        "mastodon-unfollow",
+    );
+    assert_eq!(v["object"].get("object").and_then(id_of), Some(BOB_GS));
+    assert_eq!(v["object"].get("actor").and_then(id_of), Some(ALICE));
+}
+
+#[test]
+fn own_request_friend_is_a_follow() {
+    let v = single("own/mastodon-request-friend.xml");
+    check(
+        &v,
+        &Exp {
+            ty: "Follow",
+            id: Some(
+                "https://bridge.example/legacy/tag:masto.example,2018-03-02:objectId=61:objectType=FollowRequest",
+            ),
+            actor: ALICE,
+            obj_id: Some(BOB_GS),
+            ..Exp::default()
+        },
+        "mastodon-request-friend",
+    );
+}
+
+#[test]
+fn own_authorize_and_reject_carry_the_follow() {
+    for (rel, ty, id) in [
+        (
+            "own/mastodon-authorize.xml",
+            "Accept",
+            "https://bridge.example/legacy/tag:masto.example,2018-03-05:objectId=88:objectType=FollowRequest:authorize",
+        ),
+        (
+            "own/mastodon-reject.xml",
+            "Reject",
+            "https://bridge.example/legacy/tag:masto.example,2018-03-05:objectId=88:objectType=FollowRequest:reject",
+        ),
+    ] {
+        let v = single(rel);
+        check(
+            &v,
+            &Exp {
+                ty,
+                id: Some(id),
+                actor: ALICE,
+                obj_type: Some("Follow"),
+                obj_id: Some(
+                    "https://bridge.example/legacy/tag:masto2.example,2018-03-05:objectId=88:objectType=FollowRequest",
+                ),
+                ..Exp::default()
+            },
+            rel,
+        );
+        // Mastodon matches the Accept to its pending request by the Follow's actor and object.
+        let follow = &v["object"];
+        assert_eq!(
+            follow.get("actor").and_then(id_of),
+            Some("https://masto2.example/users/bob"),
+            "{rel}"
+        );
+        assert_eq!(follow.get("object").and_then(id_of), Some(ALICE), "{rel}");
+    }
+}
+
+#[test]
+fn own_block_and_unblock() {
+    let v = single("own/mastodon-block.xml");
+    check(
+        &v,
+        &Exp {
+            ty: "Block",
+            id: Some(
+                "https://bridge.example/legacy/tag:masto.example,2018-03-03:objectId=12:objectType=Block",
+            ),
+            actor: ALICE,
+            obj_id: Some(BOB_GS),
+            ..Exp::default()
+        },
+        "mastodon-block",
+    );
+    let v = single("own/mastodon-unblock.xml");
+    check(
+        &v,
+        &Exp {
+            ty: "Undo",
+            id: Some(
+                "https://bridge.example/legacy/tag:masto.example,2018-03-04:objectId=12:objectType=Block",
+            ),
+            actor: ALICE,
+            obj_type: Some("Block"),
+            ..Exp::default()
+        },
+        "mastodon-unblock",
+    );
+    assert_eq!(v["object"].get("object").and_then(id_of), Some(BOB_GS));
+    assert_eq!(v["object"].get("actor").and_then(id_of), Some(ALICE));
+}
+
+#[test]
+fn own_unfavorite_undoes_a_like_of_the_status() {
+    let v = single("own/mastodon-unfavorite.xml");
+    check(
+        &v,
+        &Exp {
+            ty: "Undo",
+            id: Some(
+                "https://bridge.example/legacy/tag:masto.example,2018-03-06:objectId=314:objectType=Favourite",
+            ),
+            actor: ALICE,
+            obj_type: Some("Like"),
+            ..Exp::default()
+        },
+        "mastodon-unfavorite",
+    );
+    let like = &v["object"];
+    assert_eq!(
+        like.get("object").and_then(id_of),
+        Some(
+            "https://bridge.example/legacy/tag:gs.example,2018-03-06:noticeId=4242:objectType=note"
+        )
+    );
+    assert_eq!(like.get("actor").and_then(id_of), Some(ALICE));
+}
+
+#[test]
+fn own_update_profile_is_update_person() {
+    let v = single("own/gs-update-profile.xml");
+    check(
+        &v,
+        &Exp {
+            ty: "Update",
+            id: Some(
+                "https://bridge.example/legacy/tag:gs.example,2018-03-07:update-profile:7:20180307T101500",
+            ),
+            actor: BOB_GS,
+            obj_type: Some("Person"),
+            obj_id: Some(BOB_GS),
+            obj_name: Some("Bob Brook"),
+            ..Exp::default()
+        },
+        "gs-update-profile",
+    );
+    let person = &v["object"];
+    assert_eq!(str_of(person, "preferredUsername"), Some("bob"));
+    assert!(
+        str_of(person, "summary").is_some_and(|s| s.contains("Moss enthusiast. Now also lichens.")),
+        "{person:#}"
+    );
+}

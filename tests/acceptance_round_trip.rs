@@ -450,7 +450,7 @@ fn reply_mastodon_with_hashtag_emoji_enclosure() {
         Some("Note"),
         true,
     );
-    let f = facts(&after);
+    let f = facts_with(&after, &unminted);
     assert_eq!(
         f.in_reply_to,
         vec!["tag:gs.example,2018-03-06:noticeId=4242:objectType=note"]

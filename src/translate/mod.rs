@@ -72,6 +72,13 @@ pub fn translate(input: &[u8], opts: &Options) -> Result<(Format, String), Trans
     if !opts.to.can_encode() {
         return Err(TranslateError::ReadOnly(opts.to));
     }
+    if input.len() > opts.limits.max_bytes {
+        return Err(DecodeError::TooLarge {
+            size: input.len(),
+            limit: opts.limits.max_bytes,
+        }
+        .into());
+    }
     let from = match opts.from {
         Some(f) => f,
         None => codec::detect(input)?,

@@ -611,7 +611,6 @@ fn unblock() {
 }
 
 #[test]
-#[ignore = "to_legacy puts the legacy id in Reference.atom_uri, but the Atom encoder writes thr:in-reply-to/@ref from Reference.id (the minted https id)"]
 fn reply_targets_keep_their_legacy_ids() {
     // A legacy peer finds the parent only by its own (`tag:`) id: `thr:in-reply-to/@ref`
     // must not come back as the minted https id.

@@ -15,9 +15,10 @@ pub fn prepare(activity: &mut Activity, ctx: &Context) {
         if p.atom_uri.is_none() {
             p.atom_uri = p.id.as_deref().and_then(|id| ctx.minter.unmint(id));
         }
+        // Atom's thr:in-reply-to has one id slot: the legacy id peers know the parent by.
         for r in &mut p.in_reply_to {
-            if r.atom_uri.is_none() {
-                r.atom_uri = ctx.minter.unmint(&r.id);
+            if let Some(legacy) = r.atom_uri.take().or_else(|| ctx.minter.unmint(&r.id)) {
+                r.id = legacy;
             }
         }
         if p.scope.is_none() && (p.content.is_some() || !p.audience.is_empty()) {

@@ -210,13 +210,7 @@ fn object_type(m: &Obj, path: &Path) -> Res<Option<ObjectType>> {
 
 fn decode_actor_value(v: &Value, path: &Path) -> Res<Actor> {
     match v {
-        Value::String(s) => Ok(Actor {
-            props: Props {
-                id: Some(s.clone()),
-                ..Props::default()
-            },
-            ..Actor::default()
-        }),
+        Value::String(s) => Ok(Actor::with_id(s.clone())),
         Value::Object(m) => {
             let kind = object_type(m, path)?.unwrap_or(ObjectType::Person);
             decode_actor(m, path, kind)

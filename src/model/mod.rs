@@ -490,6 +490,17 @@ impl Default for Actor {
 }
 
 impl Actor {
+    /// An actor known only by its id (a bare id string on the wire).
+    pub fn with_id(id: impl Into<String>) -> Actor {
+        Actor {
+            props: Props {
+                id: Some(id.into()),
+                ..Props::default()
+            },
+            ..Actor::default()
+        }
+    }
+
     /// The first avatar, the one to show.
     pub fn avatar(&self) -> Option<&Media> {
         self.avatars.first()

@@ -304,13 +304,7 @@ fn first_and_rest<'a>(v: &'a Value, p: &Path) -> (Option<(Path, &'a Value)>, Opt
 /// An actor from a bare id or an object.
 fn actor_ref(v: &Value, path: &Path) -> Result<Actor> {
     match v {
-        Value::String(s) => Ok(Actor {
-            props: Props {
-                id: Some(s.clone()),
-                ..Props::default()
-            },
-            ..Actor::default()
-        }),
+        Value::String(s) => Ok(Actor::with_id(s.clone())),
         Value::Object(m) => {
             let ty = type_of(m, path)?.unwrap_or_else(|| "Person".into());
             let kind = object_kind(m, path, &ty)?;

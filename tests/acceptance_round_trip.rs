@@ -501,7 +501,6 @@ fn content_warning_survives() {
 }
 
 #[test]
-#[ignore = "to_ap drops the followers addressing (no followers URL), so AS2 -> Atom reads the post as direct"]
 fn private_post_stays_followers_only() {
     let (_, _, after) = check_atom(
         &fixture("own/mastodon-private.xml"),
@@ -514,7 +513,6 @@ fn private_post_stays_followers_only() {
 }
 
 #[test]
-#[ignore = "RequestFriend -> AS2 Follow -> Atom follow (lossy by convention); Mastodon 2.x refuses a follow to a locked account, and the AS2 object says manuallyApprovesFollowers"]
 fn request_friend_to_a_locked_account() {
     // Mastodon 2.x refuses a plain `follow` to a locked account and only takes
     // `request-friend` there; the followee says `mastodon:scope` private (locked), which the

@@ -118,6 +118,15 @@ pub struct Audience {
 }
 
 impl Audience {
+    /// Every addressee, in `to`, `cc`, `bto`, `bcc` order, for policies that rewrite ids.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Addressee> {
+        self.to
+            .iter_mut()
+            .chain(&mut self.cc)
+            .chain(&mut self.bto)
+            .chain(&mut self.bcc)
+    }
+
     /// True when no field names anyone.
     pub fn is_empty(&self) -> bool {
         self.to.is_empty() && self.cc.is_empty() && self.bto.is_empty() && self.bcc.is_empty()

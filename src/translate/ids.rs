@@ -56,6 +56,26 @@ impl IdMinter {
         ))
     }
 
+    /// A followers collection for an actor that has none of its own (legacy actors never
+    /// publish one), so followers-only posts can be addressed the way Mastodon reads them.
+    /// It is not a minted id: [`IdMinter::unmint`] does not reverse it.
+    pub fn followers(&self, actor_id: &str) -> String {
+        if self.unmint(actor_id).is_some() {
+            return format!("{actor_id}/followers");
+        }
+        format!(
+            "{}{}/followers",
+            self.prefix,
+            utf8_percent_encode(actor_id, SEGMENT)
+        )
+    }
+
+    /// True for a collection made by [`IdMinter::followers`]: on the way back to a legacy
+    /// format it means "the author's followers", which those formats say in their own way.
+    pub fn is_minted_followers(&self, id: &str) -> bool {
+        id.starts_with(&self.prefix) && id.ends_with("/followers")
+    }
+
     /// The legacy id a minted id stands for; `None` when `id` was not minted here.
     pub fn unmint(&self, id: &str) -> Option<String> {
         let rest = id.strip_prefix(&self.prefix)?;
@@ -75,6 +95,21 @@ mod tests {
 
     fn minter() -> IdMinter {
         IdMinter::new(&Url::parse("https://bridge.example").unwrap())
+    }
+
+    #[test]
+    fn followers_collection_is_not_an_id() {
+        let m = minter();
+        let f = m.followers("https://gs.example/user/7");
+        assert_eq!(
+            f,
+            "https://bridge.example/legacy/https:%2F%2Fgs.example%2Fuser%2F7/followers"
+        );
+        assert_eq!(m.unmint(&f), None);
+        assert!(m.is_minted_followers(&f));
+        assert!(!m.is_minted_followers("https://gs.example/user/7/followers"));
+        let minted = m.mint("acct:bob@gs.example").unwrap();
+        assert_eq!(m.followers(&minted), format!("{minted}/followers"));
     }
 
     #[test]

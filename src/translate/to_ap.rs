@@ -10,8 +10,8 @@ use crate::model::{
 };
 
 use super::Context;
-use super::html::to_safe_html;
-use super::walk::{each_actor_mut, each_props_mut, each_ref_mut};
+use super::html::{html_to_text, to_plain_text, to_safe_html};
+use super::walk::{Owner, each_actor_mut, each_owned_props_mut, each_props_mut, each_ref_mut};
 use crate::codec::Format;
 
 /// Applies the AP conventions to one activity read from `from`.
@@ -30,13 +30,20 @@ pub fn prepare(activity: &mut Activity, from: Format, ctx: &Context) {
         Format::Pump => Visibility::FollowersOnly,
         _ => Visibility::Public,
     };
-    address(activity, default_visibility);
+    attribute_post(activity);
+    address(activity, default_visibility, ctx);
     if matches!(activity.verb(), Verb::Delete) {
         tombstone(activity);
     }
-    each_props_mut(activity, &mut |p| {
+    each_owned_props_mut(activity, &mut |p, owner| {
+        if owner == Owner::Other {
+            drop_summary_repeating_content(p);
+        }
         p.content = p.content.as_ref().map(|t| to_safe_html(t, ctx.sanitize));
-        p.summary = p.summary.as_ref().map(|t| to_safe_html(t, ctx.sanitize));
+        p.summary = p.summary.as_ref().map(|t| match owner {
+            Owner::Actor => to_safe_html(t, ctx.sanitize),
+            Owner::Other => to_plain_text(t),
+        });
     });
     each_actor_mut(activity, &mut derive_username);
 }
@@ -74,6 +81,17 @@ fn unwrap_shared_post(activity: &mut Activity) {
         if p.audience.is_empty() {
             p.audience = outer.audience;
         }
+        if p.hashtags.is_empty() {
+            p.hashtags = outer.hashtags;
+        }
+        if p.emoji.is_empty() {
+            p.emoji = outer.emoji;
+        }
+        if p.attachments.is_empty() {
+            p.attachments = outer.attachments;
+        }
+        p.summary = p.summary.take().or(outer.summary);
+        p.sensitive = p.sensitive.or(outer.sensitive);
         p.scope = p.scope.or(outer.scope);
         p.published = p.published.take().or(outer.published);
         p.updated = p.updated.take().or(outer.updated);
@@ -103,14 +121,7 @@ fn mint_ids(activity: &mut Activity, ctx: &Context) {
                 m.href = minted;
             }
         }
-        let audience = &mut p.audience;
-        for a in audience
-            .to
-            .iter_mut()
-            .chain(&mut audience.cc)
-            .chain(&mut audience.bto)
-            .chain(&mut audience.bcc)
-        {
+        for a in p.audience.iter_mut() {
             if let Addressee::Id(id) = a
                 && let Some(minted) = ctx.minter.mint(id)
             {
@@ -155,6 +166,47 @@ fn make_explicit(activity: &mut Activity) {
     }
 }
 
+/// Mastodon drops a `Create` whose object has no `attributedTo`; Atom shorthand and Pump.io
+/// posts name the author only once, on the entry or activity.
+fn attribute_post(activity: &mut Activity) {
+    if !matches!(activity.verb(), Verb::Post | Verb::Update) {
+        return;
+    }
+    // By id, as Mastodon writes it: the actor itself is already on the activity.
+    let actor = activity.actor.as_deref().map(|a| match &a.props.id {
+        Some(id) => Box::new(Actor::with_id(id.clone())),
+        None => Box::new(a.clone()),
+    });
+    if let Some(Node::Object(o)) = activity.object.as_deref_mut()
+        && o.props.author.is_none()
+    {
+        o.props.author = actor;
+    }
+}
+
+/// StatusNet wrote the notice text again as `<summary>`; read as a content warning it would
+/// hide the post behind its own text. A summary that only repeats the content is dropped.
+fn drop_summary_repeating_content(p: &mut Props) {
+    let (Some(summary), Some(content)) = (&p.summary, &p.content) else {
+        return;
+    };
+    let plain = |t: &crate::model::Text| {
+        let text = match t.format {
+            crate::model::TextFormat::Text => t.value.clone(),
+            _ => html_to_text(&t.value),
+        };
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let (s, c) = (plain(summary), plain(content));
+    let truncated = s
+        .strip_suffix('…')
+        .or_else(|| s.strip_suffix("..."))
+        .is_some_and(|head| !head.is_empty() && c.starts_with(head.trim_end()));
+    if s == c || truncated {
+        p.summary = None;
+    }
+}
+
 /// The visibility the legacy source meant: stated scope, else its addressing, else the default.
 fn intended_visibility(props: &Props, default: Visibility) -> Visibility {
     props
@@ -163,11 +215,18 @@ fn intended_visibility(props: &Props, default: Visibility) -> Visibility {
         .unwrap_or(default)
 }
 
-fn followers_of(actor: Option<&Actor>) -> Addressee {
-    actor
-        .and_then(|a| a.endpoints.followers.clone())
-        .map(Addressee::Id)
-        .unwrap_or(Addressee::Followers)
+/// The actor's followers collection: its own, else one minted for it, so that followers-only
+/// posts reach AP servers as followers-only (Mastodon reads a post addressed to nobody but its
+/// mentions as a direct message).
+fn followers_of(actor: Option<&Actor>, ctx: &Context) -> Addressee {
+    let Some(actor) = actor else {
+        return Addressee::Followers;
+    };
+    match (&actor.endpoints.followers, &actor.props.id) {
+        (Some(f), _) => Addressee::Id(f.clone()),
+        (None, Some(id)) => Addressee::Id(ctx.minter.followers(id)),
+        (None, None) => Addressee::Followers,
+    }
 }
 
 /// Mastodon's addressing for a visibility, with mentioned accounts added.
@@ -195,14 +254,14 @@ fn audience_for(visibility: Visibility, followers: Addressee, mentions: &[String
 }
 
 /// Adds to/cc where the legacy source left them implicit.
-fn address(activity: &mut Activity, default: Visibility) {
+fn address(activity: &mut Activity, default: Visibility, ctx: &Context) {
     if !matches!(
         activity.verb(),
         Verb::Post | Verb::Share | Verb::Update | Verb::Delete
     ) {
         return;
     }
-    let followers = followers_of(activity.actor.as_deref());
+    let followers = followers_of(activity.actor.as_deref(), ctx);
     let activity_visibility = intended_visibility(&activity.props, default);
     let activity_mentions: Vec<String> = activity
         .props

@@ -4,13 +4,14 @@
 
 use url::Url;
 
-use crate::model::{Activity, Actor};
+use crate::model::{Activity, Actor, Addressee, Node, Verb, VerbTerm};
 
 use super::Context;
 use super::walk::{each_actor_mut, each_props_mut, each_ref_mut};
 
 /// Applies the legacy conventions to one activity.
 pub fn prepare(activity: &mut Activity, ctx: &Context) {
+    request_friendship_of_locked(activity);
     each_props_mut(activity, &mut |p| {
         if p.atom_uri.is_none() {
             p.atom_uri = p.id.as_deref().and_then(|id| ctx.minter.unmint(id));
@@ -19,6 +20,11 @@ pub fn prepare(activity: &mut Activity, ctx: &Context) {
         for r in &mut p.in_reply_to {
             if let Some(legacy) = r.atom_uri.take().or_else(|| ctx.minter.unmint(&r.id)) {
                 r.id = legacy;
+            }
+        }
+        for a in p.audience.iter_mut() {
+            if matches!(a, Addressee::Id(id) if ctx.minter.is_minted_followers(id)) {
+                *a = Addressee::Followers;
             }
         }
         if p.scope.is_none() && (p.content.is_some() || !p.audience.is_empty()) {
@@ -46,5 +52,16 @@ fn derive_email(actor: &mut Actor) {
         .and_then(|u| u.host_str().map(str::to_string));
     if let (Some(user), Some(host)) = (actor.username.as_deref(), host) {
         actor.email = Some(format!("{user}@{host}"));
+    }
+}
+
+/// Mastodon 2.x refuses a plain `follow` of a locked account and takes `request-friend`; AS2
+/// has only `Follow`, with the followee's `manuallyApprovesFollowers` telling the two apart.
+fn request_friendship_of_locked(activity: &mut Activity) {
+    if matches!(activity.verb(), Verb::Follow)
+        && let Some(Node::Actor(followee)) = activity.object.as_deref()
+        && followee.locked == Some(true)
+    {
+        activity.verb = VerbTerm::new(Verb::RequestFriend);
     }
 }

@@ -5,8 +5,23 @@ use crate::model::{Activity, Actor, Node, Props};
 
 /// Calls `f` on every `Props` reachable from `activity`, outermost first.
 pub fn each_props_mut(activity: &mut Activity, f: &mut impl FnMut(&mut Props)) {
-    f(&mut activity.props);
-    visit_props_children(&mut activity.props, f);
+    each_owned_props_mut(activity, &mut |p, _| f(p));
+}
+
+/// Whose properties a [`Props`] is: actors' `summary` is a bio in HTML, everyone else's a
+/// plain-text content warning, so some policies must tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// An actor (the activity's actor, an author, or an actor object).
+    Actor,
+    /// An activity or a non-actor object.
+    Other,
+}
+
+/// Like [`each_props_mut`], telling `f` whether the props belong to an actor.
+pub fn each_owned_props_mut(activity: &mut Activity, f: &mut impl FnMut(&mut Props, Owner)) {
+    f(&mut activity.props, Owner::Other);
+    visit_author(&mut activity.props, f);
     if let Some(actor) = activity.actor.as_deref_mut() {
         actor_props(actor, f);
     }
@@ -21,24 +36,24 @@ pub fn each_props_mut(activity: &mut Activity, f: &mut impl FnMut(&mut Props)) {
     }
 }
 
-fn actor_props(actor: &mut Actor, f: &mut impl FnMut(&mut Props)) {
-    f(&mut actor.props);
-    visit_props_children(&mut actor.props, f);
+fn actor_props(actor: &mut Actor, f: &mut impl FnMut(&mut Props, Owner)) {
+    f(&mut actor.props, Owner::Actor);
+    visit_author(&mut actor.props, f);
 }
 
-fn node_props(node: &mut Node, f: &mut impl FnMut(&mut Props)) {
+fn node_props(node: &mut Node, f: &mut impl FnMut(&mut Props, Owner)) {
     match node {
         Node::Ref(_) => {}
         Node::Object(o) => {
-            f(&mut o.props);
-            visit_props_children(&mut o.props, f);
+            f(&mut o.props, Owner::Other);
+            visit_author(&mut o.props, f);
         }
         Node::Actor(a) => actor_props(a, f),
-        Node::Activity(a) => each_props_mut(a, f),
+        Node::Activity(a) => each_owned_props_mut(a, f),
     }
 }
 
-fn visit_props_children(props: &mut Props, f: &mut impl FnMut(&mut Props)) {
+fn visit_author(props: &mut Props, f: &mut impl FnMut(&mut Props, Owner)) {
     if let Some(author) = props.author.as_deref_mut() {
         actor_props(author, f);
     }

@@ -88,17 +88,42 @@ impl Path {
     }
 }
 
+/// Reads an optional member with `read`; null counts as absent. `read` returns what was
+/// expected when the value does not fit, and the error names the path and the value found.
+fn opt_member<T>(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &Path,
+    read: impl FnOnce(&Value) -> Result<T, String>,
+) -> Result<Option<T>, DecodeError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => read(v).map(Some).map_err(|expected| {
+            // A number that does not fit is shown, so the reader sees what was wrong with it.
+            let numeric = expected.contains("number") || expected.contains("integer");
+            let found = match v {
+                Value::Number(n) if numeric => n.to_string(),
+                Value::String(s) if numeric => format!("{s:?}"),
+                other => kind_name(other).to_string(),
+            };
+            DecodeError::Invalid {
+                at: path.key(key).at(),
+                reason: format!("expected {expected}, found {found}"),
+            }
+        }),
+    }
+}
+
 /// Reads an optional string member; null counts as absent; any other kind is an error.
 pub fn opt_str(
     map: &Map<String, Value>,
     key: &str,
     path: &Path,
 ) -> Result<Option<String>, DecodeError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(path.key(key).invalid("a string", other)),
-    }
+    opt_member(map, key, path, |v| match v {
+        Value::String(s) => Ok(s.clone()),
+        _ => Err("a string".into()),
+    })
 }
 
 /// Reads an optional boolean member (also accepts the strings `"true"`/`"false"`).
@@ -107,13 +132,12 @@ pub fn opt_bool(
     key: &str,
     path: &Path,
 ) -> Result<Option<bool>, DecodeError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if s == "true" => Ok(Some(true)),
-        Some(Value::String(s)) if s == "false" => Ok(Some(false)),
-        Some(other) => Err(path.key(key).invalid("a boolean", other)),
-    }
+    opt_member(map, key, path, |v| match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s == "true" => Ok(true),
+        Value::String(s) if s == "false" => Ok(false),
+        _ => Err("a boolean".into()),
+    })
 }
 
 /// Reads an optional non-negative integer member (also accepts numeric strings).
@@ -122,30 +146,18 @@ pub fn opt_u64(
     key: &str,
     path: &Path,
 ) -> Result<Option<u64>, DecodeError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .or_else(|| {
+    opt_member(map, key, path, |v| {
+        let n = match v {
+            Value::Number(n) => n.as_u64().or_else(|| {
                 n.as_f64()
                     .filter(|f| *f >= 0.0 && f.fract() == 0.0)
                     .map(|f| f as u64)
-            })
-            .map(Some)
-            .ok_or_else(|| DecodeError::Invalid {
-                at: path.key(key).at(),
-                reason: format!("expected a non-negative integer, found {n}"),
             }),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| DecodeError::Invalid {
-                at: path.key(key).at(),
-                reason: format!("expected a non-negative integer, found {s:?}"),
-            }),
-        Some(other) => Err(path.key(key).invalid("a number", other)),
-    }
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        n.ok_or_else(|| "a non-negative integer".into())
+    })
 }
 
 /// Reads an optional number member (also accepts numeric strings, as Pixelfed sends).
@@ -154,19 +166,14 @@ pub fn opt_f64(
     key: &str,
     path: &Path,
 ) -> Result<Option<f64>, DecodeError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => Ok(n.as_f64()),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| DecodeError::Invalid {
-                at: path.key(key).at(),
-                reason: format!("expected a number, found {s:?}"),
-            }),
-        Some(other) => Err(path.key(key).invalid("a number", other)),
-    }
+    opt_member(map, key, path, |v| {
+        let n = match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        n.ok_or_else(|| "a number".into())
+    })
 }
 
 /// A one-or-many value as a list of `(path, value)`; null and absent give an empty list.

@@ -66,29 +66,15 @@ fn unwrap_shared_post(activity: &mut Activity) {
         // The wrapping post carries what GNU social put on the entry: thread, addressing, dates.
         let outer = std::mem::take(&mut inner.props);
         let p = &mut o.props;
-        if p.author.is_none() {
-            p.author = inner.actor.take();
-        }
-        if p.conversation.is_none() {
-            p.conversation = outer.conversation;
-        }
-        if p.in_reply_to.is_empty() {
-            p.in_reply_to = outer.in_reply_to;
-        }
-        if p.mentions.is_empty() {
-            p.mentions = outer.mentions;
-        }
+        p.author = p.author.take().or(inner.actor.take());
+        p.conversation = p.conversation.take().or(outer.conversation);
+        fill(&mut p.in_reply_to, outer.in_reply_to);
+        fill(&mut p.mentions, outer.mentions);
+        fill(&mut p.hashtags, outer.hashtags);
+        fill(&mut p.emoji, outer.emoji);
+        fill(&mut p.attachments, outer.attachments);
         if p.audience.is_empty() {
             p.audience = outer.audience;
-        }
-        if p.hashtags.is_empty() {
-            p.hashtags = outer.hashtags;
-        }
-        if p.emoji.is_empty() {
-            p.emoji = outer.emoji;
-        }
-        if p.attachments.is_empty() {
-            p.attachments = outer.attachments;
         }
         p.summary = p.summary.take().or(outer.summary);
         p.sensitive = p.sensitive.or(outer.sensitive);
@@ -99,6 +85,13 @@ fn unwrap_shared_post(activity: &mut Activity) {
         p.content = p.content.take().or(outer.content);
     }
     activity.object = Some(shared);
+}
+
+/// The inner value wins; the outer one fills in only what the inner one lacks.
+fn fill<T>(inner: &mut Vec<T>, outer: Vec<T>) {
+    if inner.is_empty() {
+        *inner = outer;
+    }
 }
 
 /// Every non-web id gets a minted https id; the original moves to `atom_uri`.

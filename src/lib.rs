@@ -10,5 +10,6 @@ pub mod cli;
 pub mod codec;
 pub mod config;
 pub mod model;
+pub mod net;
 pub mod server;
 pub mod translate;

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod codec;
 pub mod config;
+pub mod identity;
 pub mod model;
 pub mod net;
 pub mod server;

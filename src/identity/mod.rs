@@ -1,0 +1,6 @@
+//! Who is who across the bridge: legacy account addresses and the puppet handles that stand
+//! for them ([`handle`]).
+
+pub mod handle;
+
+pub use handle::{Address, HandleError};

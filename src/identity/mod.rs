@@ -2,5 +2,6 @@
 //! for them ([`handle`]).
 
 pub mod handle;
+pub mod webfinger;
 
 pub use handle::{Address, HandleError};

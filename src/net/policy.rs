@@ -69,6 +69,11 @@ impl NetPolicy {
         self.allow_private
     }
 
+    /// True when plain http peers are allowed (legacy servers without TLS).
+    pub fn allows_http(&self) -> bool {
+        self.allow_http
+    }
+
     /// Applies the host list to a host name; a listed name covers its subdomains.
     pub fn check_host(&self, host: &str) -> Result<(), Refused> {
         let host = host.trim_end_matches('.').to_ascii_lowercase();

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod codec;
 pub mod config;
 pub mod identity;
+pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod server;

@@ -13,5 +13,6 @@ pub mod identity;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod puppet;
 pub mod server;
 pub mod translate;

@@ -39,6 +39,7 @@ pub fn prepare(activity: &mut Activity, from: Format, ctx: &Context) {
         p.summary = p.summary.as_ref().map(|t| to_safe_html(t, ctx.sanitize));
     });
     each_actor_mut(activity, &mut derive_username);
+    super::cross::pump_to_ap(activity, from);
 }
 
 /// GNU social shares nest the original `post` activity; AP announces the post itself.

@@ -1,6 +1,7 @@
 //! From one wire format to another: detect, decode, apply the target side's conventions,
 //! encode. This is what `ostatus-bridge translate` runs, and what the server will call.
 
+mod cross;
 pub mod html;
 pub mod ids;
 mod to_ap;
@@ -62,7 +63,14 @@ pub fn prepare(doc: &mut Document, from: Format, to: Format, ctx: &Context) {
         if to_ap {
             to_ap::prepare(a, from, ctx);
         } else if to_legacy {
-            to_legacy::prepare(a, ctx);
+            to_legacy::prepare(a, to, ctx);
+        }
+    }
+    if let Document::Feed(feed) = doc {
+        if to_ap && from == Format::Pump {
+            cross::pump_feed_to_ap(feed);
+        } else if to_legacy && to == Format::Pump {
+            cross::as2_feed_to_pump(feed);
         }
     }
 }

@@ -46,6 +46,7 @@ pub fn prepare(activity: &mut Activity, from: Format, ctx: &Context) {
         });
     });
     each_actor_mut(activity, &mut derive_username);
+    super::cross::pump_to_ap(activity, from);
 }
 
 /// GNU social shares nest the original `post` activity; AP announces the post itself.
@@ -160,15 +161,18 @@ fn make_explicit(activity: &mut Activity) {
 }
 
 /// Mastodon drops a `Create` whose object has no `attributedTo`; Atom shorthand and Pump.io
-/// posts name the author only once, on the entry or activity.
+/// posts name the author only once, on the entry or activity. A bare Pump.io object (an
+/// implied activity) is written as the object alone, so its author must be on it too.
 fn attribute_post(activity: &mut Activity) {
-    if !matches!(activity.verb(), Verb::Post | Verb::Update) {
+    if !(activity.implied || matches!(activity.verb(), Verb::Post | Verb::Update)) {
         return;
     }
-    // By id, as Mastodon writes it: the actor itself is already on the activity.
+    // By id, as Mastodon writes it, when the actor itself is on the activity; whole when the
+    // object is written alone.
+    let implied = activity.implied;
     let actor = activity.actor.as_deref().map(|a| match &a.props.id {
-        Some(id) => Box::new(Actor::with_id(id.clone())),
-        None => Box::new(a.clone()),
+        Some(id) if !implied => Box::new(Actor::with_id(id.clone())),
+        _ => Box::new(a.clone()),
     });
     if let Some(Node::Object(o)) = activity.object.as_deref_mut()
         && o.props.author.is_none()

@@ -1,7 +1,7 @@
 //! Visits every [`Props`] inside an activity (the activity, its actor, objects, targets,
 //! nested activities and authors), so policies are written once, not per shape.
 
-use crate::model::{Activity, Actor, Node, Props};
+use crate::model::{Activity, Actor, Node, Object, Props};
 
 /// Calls `f` on every `Props` reachable from `activity`, outermost first.
 pub fn each_props_mut(activity: &mut Activity, f: &mut impl FnMut(&mut Props)) {
@@ -100,6 +100,24 @@ pub fn each_ref_mut(activity: &mut Activity, f: &mut impl FnMut(&mut String)) {
             Node::Ref(id) => f(id),
             Node::Activity(a) => each_ref_mut(a, f),
             Node::Object(_) | Node::Actor(_) => {}
+        }
+    }
+}
+
+/// Calls `f` on every plain object reachable from `activity` (objects and targets, also
+/// inside nested activities), for policies that depend on the object's kind.
+pub fn each_object_mut(activity: &mut Activity, f: &mut impl FnMut(&mut Object)) {
+    for node in [
+        activity.object.as_deref_mut(),
+        activity.target.as_deref_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        match node {
+            Node::Object(o) => f(o),
+            Node::Activity(a) => each_object_mut(a, f),
+            Node::Ref(_) | Node::Actor(_) => {}
         }
     }
 }

@@ -92,10 +92,10 @@ fn tokenise(xml: &str) -> usize {
 }
 
 fn ctx() -> Context {
-    Context {
-        minter: IdMinter::new(&url::Url::parse("https://bridge.example").unwrap()),
-        sanitize: true,
-    }
+    Context::new(
+        IdMinter::new(&url::Url::parse("https://bridge.example").unwrap()),
+        true,
+    )
 }
 
 fn translate_doc(input: &[u8], from: Format, to: Format, ctx: &Context) -> String {

@@ -22,6 +22,57 @@ pub struct Context {
     pub minter: IdMinter,
     /// Sanitise HTML written to ActivityPub.
     pub sanitize: bool,
+    /// Legacy accounts that have puppets: on the way to AP they are their puppets.
+    pub puppets: PuppetMap,
+}
+
+impl Context {
+    /// A context with no puppets (the `translate` command).
+    pub fn new(minter: IdMinter, sanitize: bool) -> Context {
+        Context {
+            minter,
+            sanitize,
+            puppets: PuppetMap::default(),
+        }
+    }
+}
+
+/// Legacy actor ids (profile URI, `acct:`, aliases) → the puppet that stands for them, so a
+/// bridged post is by the puppet, addressed to the puppet's followers.
+#[derive(Debug, Clone, Default)]
+pub struct PuppetMap {
+    by_legacy: std::collections::HashMap<String, PuppetRef>,
+}
+
+/// A puppet as the translation needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PuppetRef {
+    /// The puppet's actor id.
+    pub id: String,
+    /// Its followers collection.
+    pub followers: String,
+}
+
+impl PuppetMap {
+    /// Maps every id in `legacy_ids` to `puppet`.
+    pub fn insert<'a>(&mut self, legacy_ids: impl IntoIterator<Item = &'a str>, puppet: PuppetRef) {
+        for id in legacy_ids {
+            self.by_legacy.insert(id.to_string(), puppet.clone());
+        }
+    }
+
+    /// The puppet for a legacy actor id.
+    pub fn get(&self, legacy_id: &str) -> Option<&PuppetRef> {
+        self.by_legacy.get(legacy_id)
+    }
+
+    /// The followers collection of a puppet, by the puppet's id.
+    pub fn followers_of(&self, puppet_id: &str) -> Option<&str> {
+        self.by_legacy
+            .values()
+            .find(|p| p.id == puppet_id)
+            .map(|p| p.followers.as_str())
+    }
 }
 
 /// How to translate.
@@ -92,10 +143,7 @@ pub fn translate(input: &[u8], opts: &Options) -> Result<(Format, String), Trans
         None => codec::detect(input)?,
     };
     let mut doc = codec::decode(from, input, &opts.limits)?;
-    let ctx = Context {
-        minter: IdMinter::new(&opts.base_url),
-        sanitize: opts.sanitize,
-    };
+    let ctx = Context::new(IdMinter::new(&opts.base_url), opts.sanitize);
     prepare(&mut doc, from, opts.to, &ctx);
     let out = codec::encode(opts.to, &doc).ok_or(TranslateError::ReadOnly(opts.to))?;
     Ok((from, out))

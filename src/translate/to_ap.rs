@@ -22,6 +22,7 @@ use crate::codec::Format;
 /// unaddressed Pump.io posts go to the author's followers (pump.io's default).
 pub fn prepare(activity: &mut Activity, from: Format, ctx: &Context) {
     unwrap_shared_post(activity);
+    become_puppets(activity, ctx);
     mint_ids(activity, ctx);
     if matches!(from, Format::Atom | Format::Feed) {
         make_explicit(activity);
@@ -93,6 +94,28 @@ fn fill<T>(inner: &mut Vec<T>, outer: Vec<T>) {
     if inner.is_empty() {
         *inner = outer;
     }
+}
+
+/// Legacy accounts with puppets are written as their puppets, by id: AP servers fetch the
+/// puppet actor, which carries the profile and the key.
+fn become_puppets(activity: &mut Activity, ctx: &Context) {
+    each_actor_mut(activity, &mut |actor| {
+        if let Some(p) = actor.props.id.as_deref().and_then(|id| ctx.puppets.get(id)) {
+            *actor = Actor::with_id(p.id.clone());
+        }
+    });
+    each_ref_mut(activity, &mut |id| {
+        if let Some(p) = ctx.puppets.get(id) {
+            *id = p.id.clone();
+        }
+    });
+    each_props_mut(activity, &mut |props| {
+        for m in &mut props.mentions {
+            if let Some(p) = ctx.puppets.get(&m.href) {
+                m.href = p.id.clone();
+            }
+        }
+    });
 }
 
 /// Every non-web id gets a minted https id; the original moves to `atom_uri`.
@@ -219,6 +242,14 @@ fn followers_of(actor: Option<&Actor>, ctx: &Context) -> Addressee {
     let Some(actor) = actor else {
         return Addressee::Followers;
     };
+    let puppet = actor
+        .props
+        .id
+        .as_deref()
+        .and_then(|id| ctx.puppets.followers_of(id));
+    if let Some(f) = puppet {
+        return Addressee::Id(f.to_string());
+    }
     match (&actor.endpoints.followers, &actor.props.id) {
         (Some(f), _) => Addressee::Id(f.clone()),
         (None, Some(id)) => Addressee::Id(ctx.minter.followers(id)),

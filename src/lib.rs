@@ -13,6 +13,7 @@ pub mod identity;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod poll;
 pub mod puppet;
 pub mod server;
 pub mod translate;

@@ -3,12 +3,15 @@
 //!
 //! Module map: [`model`] is the pivot every format decodes into; [`codec`] holds one module per
 //! wire format; [`translate`] applies each side's conventions between decode and encode;
-//! [`config`] reads `bridge.toml`; [`server`] is the HTTP face; [`cli`] the command line.
+//! [`config`] reads `bridge.toml`; [`server`] is the HTTP face; [`cli`] the command line;
+//! [`crypto`] holds RSA keys and hashes, [`httpsig`] signs and verifies HTTP requests.
 #![deny(missing_docs)]
 
 pub mod cli;
 pub mod codec;
 pub mod config;
+pub mod crypto;
+pub mod httpsig;
 pub mod model;
 pub mod server;
 pub mod translate;

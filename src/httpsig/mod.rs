@@ -142,6 +142,12 @@ impl<K: AsRef<str>, V: AsRef<str>> Headers for [(K, V)] {
     }
 }
 
+impl<K: AsRef<str>, V: AsRef<str>> Headers for &[(K, V)] {
+    fn field_values(&self, name: &str) -> Vec<Cow<'_, str>> {
+        (**self).field_values(name)
+    }
+}
+
 impl<K: AsRef<str>, V: AsRef<str>> Headers for Vec<(K, V)> {
     fn field_values(&self, name: &str) -> Vec<Cow<'_, str>> {
         self.as_slice().field_values(name)

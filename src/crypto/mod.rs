@@ -5,7 +5,7 @@
 //! `shared/research/rust-ecosystem.md` §3.1, §4.1). aws-lc-rs also reads both public-key DER
 //! shapes (SPKI and PKCS#1) and writes SPKI, so the `rsa` crate is not needed for key
 //! encoding either: the only encodings left, PEM armour and the Salmon magic-key string, are
-//! a few lines each ([`pem`] and [`PublicKey::from_magic`]).
+//! a few lines each (`pem.rs` and [`PublicKey::from_magic`]).
 //!
 //! Key sizes: the bridge makes RSA-2048 keys ([`KeyPair::generate`]). It verifies signatures
 //! from keys of 1024 bits and up, because GNU social and StatusNet made 1024-bit keys and

@@ -164,7 +164,8 @@ pub struct Request<'a> {
     /// `https` or `http`: what the client used, for RFC 9421 `@target-uri` and `@scheme`
     /// (behind a TLS-terminating proxy this is still `https`).
     pub scheme: &'a str,
-    /// The header fields; the `Host` field gives the authority.
+    /// The header fields. The `Host` field gives the authority: for HTTP/2 requests, which
+    /// carry `:authority` instead, the server should add a `Host` before verifying.
     pub headers: &'a (dyn Headers + Sync),
     /// The body bytes exactly as received.
     pub body: &'a [u8],

@@ -161,7 +161,8 @@ pub trait KeyLookup: Sync {
     ) -> impl Future<Output = Result<FoundKey, LookupError>> + Send;
 }
 
-/// A synchronous closure as a [`KeyLookup`] (tests, benches, in-memory caches).
+/// A synchronous closure as a [`KeyLookup`] (tests, benches, in-memory caches). Annotate
+/// the key id parameter (`|key_id: &str, fetch| …`) so the closure accepts any lifetime.
 pub struct FnLookup<F>(pub F);
 
 impl<F> KeyLookup for FnLookup<F>

@@ -3,12 +3,18 @@
 //!
 //! Module map: [`model`] is the pivot every format decodes into; [`codec`] holds one module per
 //! wire format; [`translate`] applies each side's conventions between decode and encode;
-//! [`config`] reads `bridge.toml`; [`server`] is the HTTP face; [`cli`] the command line.
+//! [`config`] reads `bridge.toml`; [`server`] is the HTTP face; [`cli`] the command line;
+//! [`crypto`] holds RSA keys and hashes, [`httpsig`] signs and verifies HTTP requests;
+//! [`net`] is the guarded outbound client; [`identity`] finds legacy accounts and names their
+//! puppets, [`puppet`] builds the puppets' actors; [`poll`] finds what changed in a feed;
+//! [`metrics`] counts for `/metrics`.
 #![deny(missing_docs)]
 
 pub mod cli;
 pub mod codec;
 pub mod config;
+pub mod crypto;
+pub mod httpsig;
 pub mod identity;
 pub mod metrics;
 pub mod model;

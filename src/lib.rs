@@ -11,4 +11,5 @@ pub mod codec;
 pub mod config;
 pub mod model;
 pub mod server;
+pub mod store;
 pub mod translate;

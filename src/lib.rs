@@ -22,4 +22,5 @@ pub mod net;
 pub mod poll;
 pub mod puppet;
 pub mod server;
+pub mod store;
 pub mod translate;

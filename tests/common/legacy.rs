@@ -3,6 +3,7 @@
 //! fixture, with the fixture's host replaced by the double's address.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use warp::Filter;
@@ -25,12 +26,19 @@ pub struct Legacy {
     pub addr: SocketAddr,
     /// The Atom feed it serves.
     pub feed: Arc<Mutex<String>>,
+    /// How many times the feed was served.
+    pub hits: Arc<AtomicUsize>,
 }
 
 impl Legacy {
     /// `http://127.0.0.1:PORT`.
     pub fn base(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How many times the feed has been served so far.
+    pub fn feed_hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
     }
 
     /// The account address, `testuser@127.0.0.1:PORT`.
@@ -143,9 +151,11 @@ pub async fn start(mode: Finger) -> Legacy {
                 .expect("response")
         })
     };
+    let hits = Arc::new(AtomicUsize::new(0));
     let atom = {
-        let feed = feed.clone();
+        let (feed, hits) = (feed.clone(), hits.clone());
         warp::path!("api" / "statuses" / "user_timeline" / "3.atom").map(move || {
+            hits.fetch_add(1, Ordering::SeqCst);
             let body = feed.lock().map(|f| f.clone()).unwrap_or_default();
             Response::builder()
                 .header("content-type", "application/atom+xml; charset=utf-8")
@@ -155,5 +165,5 @@ pub async fn start(mode: Finger) -> Legacy {
     };
     let routes = jrd.or(host_meta).or(lrdd).or(page).or(atom);
     tokio::spawn(warp::serve(routes).incoming(listener).run());
-    Legacy { addr, feed }
+    Legacy { addr, feed, hits }
 }

@@ -219,3 +219,52 @@ fn feed_author_amplification_is_refused() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn characters_xml_forbids_are_refused_raw_and_by_reference() {
+    // Found by the atom_decode fuzzer: a raw NUL decoded, then could not be written back.
+    let raw = b"<entry xmlns=\"http://www.w3.org/2005/Atom\">\n<title>a\0b</title></entry>";
+    match dec(raw).unwrap_err() {
+        DecodeError::Xml { at, reason } => {
+            assert_eq!(at, Location::LineCol { line: 2, col: 9 });
+            assert!(reason.contains("U+0000"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let noncharacter =
+        "<entry xmlns=\"http://www.w3.org/2005/Atom\"><title>\u{ffff}</title></entry>";
+    assert!(matches!(
+        dec(noncharacter.as_bytes()),
+        Err(DecodeError::Xml { reason, .. }) if reason.contains("U+FFFF")
+    ));
+    for reference in ["&#0;", "&#1;", "&#x1F;", "&#xFFFE;"] {
+        let src = format!(
+            "<entry xmlns=\"http://www.w3.org/2005/Atom\"><title>{reference}</title></entry>"
+        );
+        match dec(src.as_bytes()).unwrap_err() {
+            DecodeError::Xml { reason, .. } => assert!(reason.contains(reference), "{reason}"),
+            other => panic!("{reference}: {other:?}"),
+        }
+    }
+    // Tab, LF and CR stay allowed, literally and by reference.
+    let ok = "<entry xmlns=\"http://www.w3.org/2005/Atom\"><title>a&#9;b&#13;\tc</title></entry>";
+    assert!(dec(ok.as_bytes()).is_ok());
+}
+
+#[test]
+fn text_xml_cannot_carry_is_written_as_replacement_characters() {
+    // JSON input can hold C0 controls; the Atom written from it must stay well-formed.
+    let mut doc =
+        dec(b"<entry xmlns=\"http://www.w3.org/2005/Atom\"><title>x</title></entry>").unwrap();
+    let ostatus_bridge::model::Document::Activity(a) = &mut doc else {
+        panic!("an entry")
+    };
+    let title = "bell\u{7}and\u{0}nul".to_string();
+    match a.object.as_deref_mut() {
+        Some(ostatus_bridge::model::Node::Object(o)) => o.props.name = Some(title),
+        _ => a.props.name = Some(title),
+    }
+    let xml = atom::encode(&doc);
+    assert!(xml.contains("bell\u{fffd}and\u{fffd}nul"), "{xml}");
+    assert!(dec(xml.as_bytes()).is_ok(), "{xml}");
+}

@@ -198,12 +198,32 @@ fn resolve_reference(name: &str) -> Result<char, String> {
         }
         .map_err(|_| format!("invalid character reference &{name};"))?;
         match char::from_u32(code) {
-            Some(c) if code != 0 => Ok(c),
-            _ => Err(format!("invalid character reference &{name};")),
+            Some(c) if is_xml_char(c) => Ok(c),
+            _ => Err(format!(
+                "character reference &{name}; names a character XML 1.0 does not allow"
+            )),
         }
     } else {
         predefined_entity(name).ok_or_else(|| format!("unknown entity reference &{name};"))
     }
+}
+
+/// XML 1.0's `Char` production: what a document may contain, literally or by reference.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// The first character of `text` outside XML 1.0's `Char` production, with its byte offset.
+/// Only C0 controls and U+FFFE / U+FFFF can occur in a `str`, so bytes are scanned, not chars.
+fn first_non_xml_char(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let at = bytes.iter().enumerate().position(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || (b == 0xef
+                && bytes.get(i + 1) == Some(&0xbf)
+                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)))
+    })?;
+    text.get(at..)?.chars().next().map(|c| (at, c))
 }
 
 /// Unescapes and normalises an attribute value (XML 1.0 §3.3.3: literal tab, CR and LF
@@ -550,6 +570,12 @@ pub fn parse<'a>(input: &'a [u8], limits: &Limits) -> Result<Tree<'a>, DecodeErr
 
 /// Parses already-checked text (no size check).
 pub fn parse_str<'a>(text: &'a str, limits: &Limits) -> Result<Tree<'a>, DecodeError> {
+    if let Some((at, c)) = first_non_xml_char(text) {
+        return Err(DecodeError::Xml {
+            at: Location::from_offset(text.as_bytes(), at),
+            reason: format!("character U+{:04X} is not allowed in XML 1.0", c as u32),
+        });
+    }
     let mut reader = Reader::from_str(text);
     {
         let config = reader.config_mut();
@@ -951,6 +977,9 @@ fn escape(out: &mut String, s: &str, attr: bool) {
             '>' => Some("&gt;"),
             '"' if attr => Some("&quot;"),
             '\n' | '\t' if !attr => None,
+            // No XML 1.0 document can carry these, not even as references: write U+FFFD so
+            // the output stays well-formed (JSON input can hold them).
+            c if !is_xml_char(c) => Some("\u{fffd}"),
             c if (c as u32) < 0x20 || c == '\u{7f}' => {
                 out.push_str(s.get(start..i).unwrap_or_default());
                 out.push_str(&format!("&#{};", c as u32));

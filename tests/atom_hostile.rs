@@ -268,3 +268,41 @@ fn text_xml_cannot_carry_is_written_as_replacement_characters() {
     assert!(xml.contains("bell\u{fffd}and\u{fffd}nul"), "{xml}");
     assert!(dec(xml.as_bytes()).is_ok(), "{xml}");
 }
+
+#[test]
+fn names_that_are_not_qualified_names_are_refused() {
+    // Found by the atom_decode fuzzer: quick-xml reads `<poco:a="b:c"/>` as one element name,
+    // which was kept and written back as XML that no longer parses.
+    let cases = [
+        (
+            "<entry xmlns=\"http://www.w3.org/2005/Atom\" xmlns:poco=\"http://portablecontacts.net/spec/1.0\"><poco:a=\"b:c\"/></entry>",
+            "element",
+        ),
+        (
+            "<entry xmlns=\"http://www.w3.org/2005/Atom\"><a:b:c/></entry>",
+            "element",
+        ),
+        (
+            "<entry xmlns=\"http://www.w3.org/2005/Atom\"><1abc/></entry>",
+            "element",
+        ),
+        (
+            "<entry xmlns=\"http://www.w3.org/2005/Atom\"><link a:b:c=\"x\"/></entry>",
+            "attribute",
+        ),
+    ];
+    for (src, what) in cases {
+        match dec(src.as_bytes()).unwrap_err() {
+            DecodeError::Xml { reason, .. } => {
+                assert!(
+                    reason.contains(&format!("is not an XML {what} name")),
+                    "{src}: {reason}"
+                )
+            }
+            other => panic!("{src}: {other:?}"),
+        }
+    }
+    // Names with dots, dashes, digits and non-ASCII letters are fine.
+    let ok = "<entry xmlns=\"http://www.w3.org/2005/Atom\" xmlns:x=\"urn:x\"><x:a.b-c_1 x:é=\"1\"/><x:ü/></entry>";
+    assert!(dec(ok.as_bytes()).is_ok());
+}

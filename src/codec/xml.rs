@@ -226,6 +226,36 @@ fn first_non_xml_char(text: &str) -> Option<(usize, char)> {
     text.get(at..)?.chars().next().map(|c| (at, c))
 }
 
+/// XML 1.0 (5th ed.) `NameStartChar`, without the colon (namespaces give it a meaning).
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}'
+        | '\u{f8}'..='\u{2ff}' | '\u{370}'..='\u{37d}' | '\u{37f}'..='\u{1fff}'
+        | '\u{200c}'..='\u{200d}' | '\u{2070}'..='\u{218f}' | '\u{2c00}'..='\u{2fef}'
+        | '\u{3001}'..='\u{d7ff}' | '\u{f900}'..='\u{fdcf}' | '\u{fdf0}'..='\u{fffd}'
+        | '\u{10000}'..='\u{effff}')
+}
+
+/// XML 1.0 `NameChar`, without the colon.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{b7}' | '\u{300}'..='\u{36f}' | '\u{203f}'..='\u{2040}')
+}
+
+/// Whether `name` is a namespace-well-formed qualified name (`NCName` or
+/// `NCName:NCName`). quick-xml ends a name at white space, so `<a:b="c">` reaches here as one
+/// name; such a name would be written back as something that no longer parses.
+fn is_qname(name: &str) -> bool {
+    let ncname = |part: &str| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+    };
+    match name.split_once(':') {
+        Some((prefix, local)) => ncname(prefix) && ncname(local),
+        None => ncname(name),
+    }
+}
+
 /// Unescapes and normalises an attribute value (XML 1.0 §3.3.3: literal tab, CR and LF
 /// become spaces, a CR LF pair one space).
 fn unescape_attr<'a>(raw: Cow<'a, str>) -> Result<Cow<'a, str>, String> {
@@ -429,6 +459,9 @@ impl<'a> Builder<'a> {
                 });
             }
             let key = reborrow(self.tree.src, attr.key.as_ref());
+            if !is_qname(&key) {
+                return Err(self.err(pos, format!("`{key}` is not an XML attribute name")));
+            }
             let value = match attr.value {
                 Cow::Borrowed(v) => reborrow(self.tree.src, v),
                 Cow::Owned(v) => Cow::Owned(v),
@@ -486,6 +519,9 @@ impl<'a> Builder<'a> {
         }
         self.pending = pending;
         let name: &str = e.name().0;
+        if !is_qname(name) {
+            return Err(self.err(pos, format!("`{name}` is not an XML element name")));
+        }
         let (prefix, local) = name.split_once(':').unwrap_or(("", name));
         let ns = match self.lookup(prefix) {
             Some(ns) => ns,

@@ -4,3 +4,4 @@
 pub mod http;
 pub mod keys;
 pub mod legacy;
+pub mod ap;

@@ -192,8 +192,14 @@ mod tests {
             u.activity("a_at_b", 7),
             "https://bridge.example/users/a_at_b/entries/7"
         );
-        assert_eq!(u.handle_of(&u.activity("a_at_b", 7)).as_deref(), Some("a_at_b"));
-        assert_eq!(u.handle_of(&u.accept("a_at_b", 7)).as_deref(), Some("a_at_b"));
+        assert_eq!(
+            u.handle_of(&u.activity("a_at_b", 7)).as_deref(),
+            Some("a_at_b")
+        );
+        assert_eq!(
+            u.handle_of(&u.accept("a_at_b", 7)).as_deref(),
+            Some("a_at_b")
+        );
         assert_eq!(u.handle_of("https://other.example/users/a_at_b"), None);
         assert_eq!(u.handle_of("https://bridge.example/inbox"), None);
         let p = BridgeUrls::new(&Url::parse("http://127.0.0.1:8080").unwrap());

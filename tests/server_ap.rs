@@ -9,10 +9,10 @@ mod common;
 use chrono::Utc;
 use common::ap::{self, Bridge};
 use common::legacy::{self, Finger};
+use ostatus_bridge::codec::Limits;
 use ostatus_bridge::crypto::KeyPair;
 use ostatus_bridge::httpsig::{self, FnLookup, FoundKey, Outgoing, key_from_document};
 use ostatus_bridge::identity::webfinger::Descriptor;
-use ostatus_bridge::codec::Limits;
 use serde_json::{Value, json};
 
 const AP_JSON: &str = "application/activity+json";
@@ -44,10 +44,18 @@ async fn lookup_creates_a_puppet_once_and_describes_it() {
         j["endpoints"]["feed"],
         format!("{}/api/statuses/user_timeline/3.atom", peer.base())
     );
-    assert_eq!(j["keys"]["key_id"], bridge.url(&format!("/users/{handle}#main-key")));
+    assert_eq!(
+        j["keys"]["key_id"],
+        bridge.url(&format!("/users/{handle}#main-key"))
+    );
     let pem = j["keys"]["public_key_pem"].as_str().unwrap().to_string();
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
-    assert!(j["keys"]["source_magic_key"].as_str().unwrap().starts_with("RSA."));
+    assert!(
+        j["keys"]["source_magic_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("RSA.")
+    );
     assert_eq!(j["source"]["address"], peer.address());
     assert_eq!(j["source"]["id"], format!("acct:{}", peer.address()));
     assert_eq!(j["created"], true);
@@ -57,7 +65,15 @@ async fn lookup_creates_a_puppet_once_and_describes_it() {
     let puppet = store.get_puppet_by_handle(&handle).await.unwrap().unwrap();
     assert_eq!(puppet.source, format!("acct:{}", peer.address()));
     assert_eq!(puppet.feed_url.as_deref(), j["endpoints"]["feed"].as_str());
-    assert_eq!(store.get_keypair(&handle).await.unwrap().unwrap().public_pem, pem);
+    assert_eq!(
+        store
+            .get_keypair(&handle)
+            .await
+            .unwrap()
+            .unwrap()
+            .public_pem,
+        pem
+    );
     let remote = store
         .get_identity(&format!("acct:{}", peer.address()))
         .await
@@ -69,7 +85,9 @@ async fn lookup_creates_a_puppet_once_and_describes_it() {
     );
 
     // Again: the same puppet and key, not created anew.
-    let again = looked_up(&bridge, &format!("acct:{}", peer.address())).await.json();
+    let again = looked_up(&bridge, &format!("acct:{}", peer.address()))
+        .await
+        .json();
     assert_eq!(again["created"], false);
     assert_eq!(again["keys"]["public_key_pem"], pem.as_str());
     assert_eq!(again["actor"], j["actor"]);
@@ -77,7 +95,10 @@ async fn lookup_creates_a_puppet_once_and_describes_it() {
     // Browsers are sent to the legacy profile page.
     let page = ap::get(&bridge.url(&format!("/users/{handle}")), "text/html").await;
     assert_eq!(page.status, 303);
-    assert_eq!(page.header("location"), Some(format!("{}/testuser", peer.base())));
+    assert_eq!(
+        page.header("location"),
+        Some(format!("{}/testuser", peer.base()))
+    );
 }
 
 #[tokio::test]
@@ -99,7 +120,13 @@ async fn lookup_errors_have_their_status_and_reason() {
     let a = looked_up(&bridge, "nobody@127.0.0.1:9").await;
     assert_eq!(a.status, 502, "{}", a.body);
     assert!(
-        bridge.app.store.puppets_page(None, 10).await.unwrap().is_empty(),
+        bridge
+            .app
+            .store
+            .puppets_page(None, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "no puppet for a failed lookup"
     );
 }
@@ -115,15 +142,25 @@ async fn lookup_cli_prints_the_same_json() {
             .args(["lookup", &address])
             .env("OSTATUS_BRIDGE_SECURITY_ALLOW_PRIVATE_NETWORKS", "true")
             .env("OSTATUS_BRIDGE_SECURITY_ALLOW_HTTP", "true")
-            .env("OSTATUS_BRIDGE_SERVER_PUBLIC_URL", "\"https://bridge.example\"")
-            .env("OSTATUS_BRIDGE_STORE_PATH", store_path.display().to_string())
+            .env(
+                "OSTATUS_BRIDGE_SERVER_PUBLIC_URL",
+                "\"https://bridge.example\"",
+            )
+            .env(
+                "OSTATUS_BRIDGE_STORE_PATH",
+                store_path.display().to_string(),
+            )
             .output()
             .unwrap()
     })
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let j: Value = serde_json::from_str(&stdout).unwrap();
     let handle = format!("testuser_at_127.0.0.1_{}", peer.addr.port());
     assert_eq!(j["handle"], format!("{handle}@bridge.example"));
@@ -132,7 +169,10 @@ async fn lookup_cli_prints_the_same_json() {
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ostatus-bridge"))
         .args(["lookup", "no-at-sign"])
-        .env("OSTATUS_BRIDGE_STORE_PATH", dir.path().join("other-0-34").display().to_string())
+        .env(
+            "OSTATUS_BRIDGE_STORE_PATH",
+            dir.path().join("other-0-34").display().to_string(),
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -152,41 +192,71 @@ async fn webfinger_jrd_and_xrd_lead_to_the_actor_whose_key_verifies() {
     )
     .await;
     assert_eq!(jrd.status, 200, "{}", jrd.body);
-    assert_eq!(jrd.header("content-type").as_deref(), Some("application/jrd+json"));
-    assert_eq!(jrd.header("access-control-allow-origin").as_deref(), Some("*"));
+    assert_eq!(
+        jrd.header("content-type").as_deref(),
+        Some("application/jrd+json")
+    );
+    assert_eq!(
+        jrd.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
     let d = Descriptor::from_jrd(jrd.body.as_bytes(), &Limits::default()).unwrap();
     assert_eq!(d.subject.as_deref(), Some(acct.as_str()));
     let self_link = d.link("self", &[AP_JSON]).unwrap();
     assert_eq!(self_link.href.as_deref(), Some(actor_url.as_str()));
-    assert!(d.href("magic-public-key").unwrap().starts_with("data:application/magic-public-key,RSA."));
+    assert!(
+        d.href("magic-public-key")
+            .unwrap()
+            .starts_with("data:application/magic-public-key,RSA.")
+    );
 
     let xrd = ap::get(
-        &bridge.url(&format!("/.well-known/webfinger?resource={}", pct(&actor_url))),
+        &bridge.url(&format!(
+            "/.well-known/webfinger?resource={}",
+            pct(&actor_url)
+        )),
         "application/xrd+xml",
     )
     .await;
     assert_eq!(xrd.status, 200, "{}", xrd.body);
-    assert_eq!(xrd.header("content-type").as_deref(), Some("application/xrd+xml"));
+    assert_eq!(
+        xrd.header("content-type").as_deref(),
+        Some("application/xrd+xml")
+    );
     let dx = Descriptor::from_xrd(xrd.body.as_bytes(), &Limits::default()).unwrap();
     assert_eq!(dx, d, "XRD and JRD say the same");
 
     for (resource, status) in [
         (format!("acct:nobody_at_x.example@{}", bridge.addr), 404),
-        ("acct:alice_at_gs.example@elsewhere.example".to_string(), 404),
+        (
+            "acct:alice_at_gs.example@elsewhere.example".to_string(),
+            404,
+        ),
         ("mailto:alice@example.com".to_string(), 400),
     ] {
         let a = ap::get(
-            &bridge.url(&format!("/.well-known/webfinger?resource={}", pct(&resource))),
+            &bridge.url(&format!(
+                "/.well-known/webfinger?resource={}",
+                pct(&resource)
+            )),
             "application/jrd+json",
         )
         .await;
         assert_eq!(a.status, status, "{resource}: {}", a.body);
     }
-    let a = ap::get(&bridge.url("/.well-known/webfinger"), "application/jrd+json").await;
+    let a = ap::get(
+        &bridge.url("/.well-known/webfinger"),
+        "application/jrd+json",
+    )
+    .await;
     assert_eq!(a.status, 400, "{}", a.body);
 
     // The actor.
-    let a = ap::get(&actor_url, "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"").await;
+    let a = ap::get(
+        &actor_url,
+        "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.header("content-type").as_deref(), Some(AP_JSON));
     let actor = a.json();
@@ -200,10 +270,20 @@ async fn webfinger_jrd_and_xrd_lead_to_the_actor_whose_key_verifies() {
     assert_eq!(actor["url"], "http://legacy.example/alice");
     assert_eq!(actor["publicKey"]["id"], format!("{actor_url}#main-key"));
     assert_eq!(actor["publicKey"]["owner"], actor_url);
-    assert!(actor["@context"].to_string().contains("https://w3id.org/security/v1"));
+    assert!(
+        actor["@context"]
+            .to_string()
+            .contains("https://w3id.org/security/v1")
+    );
 
     // What the stored key signs, the published key verifies.
-    let stored = bridge.app.store.get_keypair(&handle).await.unwrap().unwrap();
+    let stored = bridge
+        .app
+        .store
+        .get_keypair(&handle)
+        .await
+        .unwrap()
+        .unwrap();
     let key = KeyPair::from_pkcs8_der(&stored.private_pkcs8_der).unwrap();
     let target = url::Url::parse("http://remote.example/inbox").unwrap();
     let body = br#"{"type":"Note"}"#;
@@ -216,8 +296,10 @@ async fn webfinger_jrd_and_xrd_lead_to_the_actor_whose_key_verifies() {
     let key_id = format!("{actor_url}#main-key");
     let now = Utc::now();
     let signed = httpsig::sign_request(&out, &key_id, &key, now).unwrap();
-    let headers: Vec<(String, String)> =
-        signed.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let headers: Vec<(String, String)> = signed
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let req = httpsig::Request::new("POST", "/inbox", &headers, body);
     let published = key_from_document(&actor, &key_id).unwrap();
     let lookup = FnLookup(|_: &str, _| {
@@ -238,7 +320,10 @@ async fn host_meta_and_nodeinfo() {
     let x = ap::get(&bridge.url("/.well-known/host-meta"), "application/xrd+xml").await;
     assert_eq!(x.status, 200);
     let d = Descriptor::from_xrd(x.body.as_bytes(), &Limits::default()).unwrap();
-    assert_eq!(d.link("lrdd", &[]).unwrap().template.as_deref(), Some(template.as_str()));
+    assert_eq!(
+        d.link("lrdd", &[]).unwrap().template.as_deref(),
+        Some(template.as_str())
+    );
     for (path, accept) in [
         ("/.well-known/host-meta", "application/json"),
         ("/.well-known/host-meta.json", "*/*"),
@@ -246,9 +331,14 @@ async fn host_meta_and_nodeinfo() {
         let j = ap::get(&bridge.url(path), accept).await;
         assert_eq!(j.status, 200);
         let d = Descriptor::from_jrd(j.body.as_bytes(), &Limits::default()).unwrap();
-        assert_eq!(d.link("lrdd", &[]).unwrap().template.as_deref(), Some(template.as_str()));
+        assert_eq!(
+            d.link("lrdd", &[]).unwrap().template.as_deref(),
+            Some(template.as_str())
+        );
     }
-    let links = ap::get(&bridge.url("/.well-known/nodeinfo"), "application/json").await.json();
+    let links = ap::get(&bridge.url("/.well-known/nodeinfo"), "application/json")
+        .await
+        .json();
     let href = links["links"][0]["href"].as_str().unwrap().to_string();
     assert_eq!(href, bridge.url("/nodeinfo/2.1"));
     let n = ap::get(&href, "application/json").await;
@@ -270,7 +360,10 @@ async fn outbox_and_followers_count_and_page() {
     let mut seqs = Vec::new();
     for i in 0..25 {
         let seq = store
-            .append_entry(&handle, &json!({"type": "Create", "object": {"type": "Note", "content": format!("n{i}")}}))
+            .append_entry(
+                &handle,
+                &json!({"type": "Create", "object": {"type": "Note", "content": format!("n{i}")}}),
+            )
             .await
             .unwrap();
         seqs.push(seq);
@@ -287,7 +380,9 @@ async fn outbox_and_followers_count_and_page() {
     assert_eq!(items[0]["object"]["content"], "n24", "newest first");
     let newest = bridge.url(&format!("/users/{handle}/entries/{}", seqs[24]));
     assert_eq!(items[0]["id"], newest);
-    let second = ap::get(first["next"].as_str().unwrap(), AP_JSON).await.json();
+    let second = ap::get(first["next"].as_str().unwrap(), AP_JSON)
+        .await
+        .json();
     let items = second["orderedItems"].as_array().unwrap();
     assert_eq!(items.len(), 5);
     assert_eq!(items[4]["object"]["content"], "n0");
@@ -297,12 +392,23 @@ async fn outbox_and_followers_count_and_page() {
     let e = ap::get(&newest, AP_JSON).await;
     assert_eq!(e.status, 200);
     assert_eq!(e.json()["object"]["content"], "n24");
-    let e = ap::get(&bridge.url(&format!("/users/{handle}/entries/1")), AP_JSON).await;
+    let e = ap::get(
+        &bridge.url(&format!("/users/{handle}/entries/{}", seqs[24] + 1_000_000)),
+        AP_JSON,
+    )
+    .await;
     assert_eq!(e.status, 404);
 
-    let f = ap::get(&bridge.url(&format!("/users/{handle}/followers")), AP_JSON).await.json();
+    let f = ap::get(&bridge.url(&format!("/users/{handle}/followers")), AP_JSON)
+        .await
+        .json();
     assert_eq!(f["totalItems"], 0);
-    let f = ap::get(&bridge.url(&format!("/users/{handle}/following?page=true")), AP_JSON).await.json();
+    let f = ap::get(
+        &bridge.url(&format!("/users/{handle}/following?page=true")),
+        AP_JSON,
+    )
+    .await
+    .json();
     assert_eq!(f["orderedItems"], json!([]));
     let a = ap::get(&bridge.url("/users/nobody_at_x.example/outbox"), AP_JSON).await;
     assert_eq!(a.status, 404);
@@ -326,11 +432,19 @@ async fn signed_follow_is_stored_once_accepted_and_undone() {
     assert_eq!(a.status, 202, "{}", a.body);
     let store = &bridge.app.store;
     assert_eq!(store.follower_count(&handle).await.unwrap(), 1);
-    let f = store.get_follower(&handle, &dave.id).await.unwrap().unwrap();
+    let f = store
+        .get_follower(&handle, &dave.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(f.inbox, format!("{}/inbox", dave.id));
     assert_eq!(f.shared_inbox, Some(format!("http://{}/inbox", fake.addr)));
     // The signer's identity is cached with its key.
-    let cached = store.identity_for_key_id(&dave.key_id).await.unwrap().unwrap();
+    let cached = store
+        .identity_for_key_id(&dave.key_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cached.id, dave.id);
 
     let jobs = store.due_jobs(u64::MAX, 10).await.unwrap();
@@ -342,7 +456,12 @@ async fn signed_follow_is_stored_once_accepted_and_undone() {
     let accept: Value = serde_json::from_str(&job.body).unwrap();
     assert_eq!(accept["type"], "Accept");
     assert_eq!(accept["actor"], puppet);
-    assert!(accept["id"].as_str().unwrap().starts_with(&format!("{puppet}#accepts/")));
+    assert!(
+        accept["id"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{puppet}#accepts/"))
+    );
     assert_eq!(accept["object"]["id"], follow["id"]);
     assert_eq!(accept["object"]["type"], "Follow");
     assert_eq!(accept["object"]["actor"], dave.id);
@@ -358,7 +477,9 @@ async fn signed_follow_is_stored_once_accepted_and_undone() {
     assert_eq!(store.queue_len().await.unwrap(), 1);
 
     // The followers collection lists dave.
-    let page = ap::get(&format!("{puppet}/followers?page=true"), AP_JSON).await.json();
+    let page = ap::get(&format!("{puppet}/followers?page=true"), AP_JSON)
+        .await
+        .json();
     assert_eq!(page["orderedItems"], json!([dave.id]));
 
     // Undo Follow removes him.
@@ -374,7 +495,13 @@ async fn signed_follow_is_stored_once_accepted_and_undone() {
     let a = ap::post(&inbox, &h, body).await;
     assert_eq!(a.status, 202, "{}", a.body);
     assert_eq!(store.follower_count(&handle).await.unwrap(), 0);
-    assert!(store.get_follower(&handle, &dave.id).await.unwrap().is_none());
+    assert!(
+        store
+            .get_follower(&handle, &dave.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -410,9 +537,14 @@ async fn other_activities_are_kept_flags_reported_unknown_dropped() {
 
     let m = ap::get(&bridge.url("/metrics"), "text/plain").await;
     assert!(
-        m.body.contains("bridge_http_requests_total{route=\"inbox\",status=\"202\"} 4"),
+        m.body
+            .contains("bridge_http_requests_total{route=\"inbox\",status=\"202\"} 4"),
         "{}",
         m.body
     );
-    assert!(m.body.contains("bridge_delivery_queue_depth 0"), "{}", m.body);
+    assert!(
+        m.body.contains("bridge_delivery_queue_depth 0"),
+        "{}",
+        m.body
+    );
 }

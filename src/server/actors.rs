@@ -223,8 +223,9 @@ async fn collection(
             let before = q
                 .get("max_id")
                 .map(|s| {
-                    s.parse::<u64>()
-                        .map_err(|_| DocumentError::BadCursor(format!("max_id {s:?} is not a number")))
+                    s.parse::<u64>().map_err(|_| {
+                        DocumentError::BadCursor(format!("max_id {s:?} is not a number"))
+                    })
                 })
                 .transpose()?;
             let entries = store.outbox_page(handle, before, PAGE_SIZE).await?;

@@ -8,9 +8,9 @@
 //! the puppet's Accept, an Undo of it removes the follower, a Flag is kept for the operator,
 //! and the rest is kept for bridging (`record_inbound`). Everything is durable before 202.
 
-use warp::hyper::body::Bytes;
 use serde_json::{Map, Value, json};
 use warp::http::{HeaderMap, StatusCode};
+use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
 use super::errors::{ACTIVITY_JSON, Status, StoreFailure, error_reply, plain};

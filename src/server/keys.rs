@@ -90,8 +90,8 @@ impl<'a> FetchingKeys<'a> {
         let key_host = store::host_of(key_id)
             .ok_or_else(|| LookupError::Unavailable("key id has no host".into()))?;
         let (from, doc) = self.get_json(&url).await?;
-        let key = key_from_document(&doc, key_id)
-            .map_err(|e| LookupError::Unavailable(e.to_string()))?;
+        let key =
+            key_from_document(&doc, key_id).map_err(|e| LookupError::Unavailable(e.to_string()))?;
         let same_host = |id: &str| store::host_of(id).as_deref() == Some(key_host.as_str());
         if !same_host(&key.owner) || !same_host(from.as_str()) {
             return Err(LookupError::Unavailable(format!(
@@ -119,7 +119,11 @@ impl<'a> FetchingKeys<'a> {
         let mut identity = Identity::new(key.owner.clone(), Protocol::ActivityPub, store::now_ms());
         identity.inbox = text(actor_doc.get("inbox"));
         identity.outbox = text(actor_doc.get("outbox"));
-        identity.shared_inbox = text(actor_doc.get("endpoints").and_then(|e| e.get("sharedInbox")));
+        identity.shared_inbox = text(
+            actor_doc
+                .get("endpoints")
+                .and_then(|e| e.get("sharedInbox")),
+        );
         identity.key_id = Some(key_id.to_string());
         identity.public_key_pem = Some(
             key.key

@@ -56,9 +56,7 @@ fn accept() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection>
 
 /// The raw query string, empty when there is none.
 fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Copy {
-    warp::query::raw()
-        .or(warp::any().map(String::new))
-        .unify()
+    warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
 /// Counts the answer under a fixed route name.
@@ -68,7 +66,9 @@ fn counted(app: &App, route: &'static str, r: Response) -> Response {
 }
 
 /// Every route of the bridge, with rejections turned into plain-text answers.
-pub fn routes(app: App) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone {
+pub fn routes(
+    app: App,
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone {
     let health = warp::path("healthz")
         .and(warp::path::end())
         .and(warp::get())

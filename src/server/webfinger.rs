@@ -132,8 +132,8 @@ pub(super) async fn webfinger_route(app: &App, query: &str, accept: Option<&str>
         }
     }
     let answer = async {
-        let resource = resource
-            .ok_or_else(|| WebfingerError::BadResource("resource is missing".into()))?;
+        let resource =
+            resource.ok_or_else(|| WebfingerError::BadResource("resource is missing".into()))?;
         let handle = handle_of_resource(app, &resource)?;
         actors::load(app, &handle)
             .await?

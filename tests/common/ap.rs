@@ -139,24 +139,28 @@ pub async fn start_fake_ap(names: &[&str]) -> FakeAp {
         });
     }
     let docs = Arc::new(docs);
-    let route = warp::path!("users" / String).map(move |name: String| {
-        match docs.get(&name) {
-            Some(d) => warp::http::Response::builder()
-                .header("content-type", "application/activity+json")
-                .body(d.clone())
-                .unwrap(),
-            None => warp::http::Response::builder()
-                .status(404)
-                .body(String::new())
-                .unwrap(),
-        }
+    let route = warp::path!("users" / String).map(move |name: String| match docs.get(&name) {
+        Some(d) => warp::http::Response::builder()
+            .header("content-type", "application/activity+json")
+            .body(d.clone())
+            .unwrap(),
+        None => warp::http::Response::builder()
+            .status(404)
+            .body(String::new())
+            .unwrap(),
     });
     tokio::spawn(warp::serve(route).incoming(listener).run());
     FakeAp { addr, actors }
 }
 
 /// The signed headers for POSTing `body` to `url` as `key_id`, at time `now`.
-pub fn sign(url: &str, body: &[u8], key_id: &str, key: &KeyPair, now: DateTime<Utc>) -> Vec<(String, String)> {
+pub fn sign(
+    url: &str,
+    body: &[u8],
+    key_id: &str,
+    key: &KeyPair,
+    now: DateTime<Utc>,
+) -> Vec<(String, String)> {
     let url = url::Url::parse(url).unwrap();
     let out = Outgoing {
         method: "POST",
@@ -218,7 +222,15 @@ pub async fn post(url: &str, headers: &[(String, String)], body: Vec<u8>) -> Ans
 
 /// GETs `url` with an `Accept` header.
 pub async fn get(url: &str, accept: &str) -> Answer {
-    answer(client().get(url).header("accept", accept).send().await.unwrap()).await
+    answer(
+        client()
+            .get(url)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 async fn answer(r: reqwest::Response) -> Answer {

@@ -92,6 +92,16 @@ async fn lookup_creates_a_puppet_once_and_describes_it() {
     assert_eq!(again["keys"]["public_key_pem"], pem.as_str());
     assert_eq!(again["actor"], j["actor"]);
 
+    // The id minted for the account's acct: URI leads to the puppet.
+    let base = url::Url::parse(&bridge.base).unwrap();
+    let minter = ostatus_bridge::translate::ids::IdMinter::new(&base);
+    let minted = minter.mint(&format!("acct:{}", peer.address())).unwrap();
+    let m = ap::get(&minted, AP_JSON).await;
+    assert_eq!(m.status, 302, "{minted}: {}", m.body);
+    assert_eq!(m.header("location").as_deref(), j["actor"].as_str());
+    let unknown = minter.mint("tag:gs.example,2020:note/1").unwrap();
+    assert_eq!(ap::get(&unknown, AP_JSON).await.status, 404);
+
     // Browsers are sent to the legacy profile page.
     let page = ap::get(&bridge.url(&format!("/users/{handle}")), "text/html").await;
     assert_eq!(page.status, 303);

@@ -294,3 +294,26 @@ pub(super) async fn entry_route(app: &App, handle: &str, seq: &str) -> Response 
         Err(e) => error_reply(&DocumentError::from(e)),
     }
 }
+
+/// `GET /legacy/<percent-encoded legacy id>`: an id the translate layer minted
+/// ([`crate::translate::ids::IdMinter`]). A legacy account with a puppet is redirected to the
+/// puppet's actor; objects are not kept by id yet, so any other id is 404.
+pub(super) async fn legacy_route(app: &App, path: &str) -> Response {
+    let minted = format!("{}{path}", app.urls.base());
+    let legacy = url::Url::parse(app.urls.base())
+        .ok()
+        .and_then(|base| crate::translate::ids::IdMinter::new(&base).unmint(&minted));
+    let Some(legacy) = legacy else {
+        return error_reply(&DocumentError::NotFound(format!("{minted:?}")));
+    };
+    match app.store.get_puppet_by_source(&legacy).await {
+        Ok(Some(p)) => match app.urls.actor(&p.handle).parse::<warp::http::Uri>() {
+            Ok(uri) => warp::redirect::found(uri).into_response(),
+            Err(_) => error_reply(&DocumentError::NotFound(format!("{legacy:?}"))),
+        },
+        Ok(None) => error_reply(&DocumentError::NotFound(format!(
+            "legacy object {legacy:?} (only accounts with puppets resolve)"
+        ))),
+        Err(e) => error_reply(&DocumentError::from(e)),
+    }
+}

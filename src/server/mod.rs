@@ -11,6 +11,7 @@
 //! - `GET /.well-known/webfinger?resource=…`, `/.well-known/host-meta[.json]`,
 //!   `/.well-known/nodeinfo`, `/nodeinfo/2.1`
 //! - `GET /users/<handle>` (+ `/outbox`, `/followers`, `/following`, `/entries/<seq>`)
+//! - `GET /legacy/<minted id>` (accounts with puppets redirect to the actor)
 //! - `POST /users/<handle>/inbox`, `POST /inbox`
 
 pub mod actors;
@@ -156,6 +157,14 @@ pub fn routes(
             let r = actors::entry_route(&app, &h, &seq).await;
             counted(&app, "entry", r)
         });
+    let legacy = warp::path("legacy")
+        .and(warp::get())
+        .and(warp::path::full())
+        .and(with_app(app.clone()))
+        .then(|path: warp::path::FullPath, app: App| async move {
+            let r = actors::legacy_route(&app, path.as_str()).await;
+            counted(&app, "legacy", r)
+        });
     let inbox_body = warp::post()
         .and(warp::path::full())
         .and(raw_query())
@@ -195,6 +204,8 @@ pub fn routes(
         .or(entry)
         .unify()
         .or(collection)
+        .unify()
+        .or(legacy)
         .unify()
         .or(personal_inbox)
         .unify()

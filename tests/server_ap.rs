@@ -533,14 +533,33 @@ async fn other_activities_are_kept_flags_reported_unknown_dropped() {
     assert_eq!(send(like).await.body, "duplicate\n");
     let flag = json!({"id": format!("{}/flags/1", frank.id), "type": "Flag", "actor": frank.id, "object": [puppet], "content": "spam"});
     assert_eq!(send(flag).await.status, 202);
+    // RFC 9421 signatures are accepted as well as cavage ones.
+    let announce = json!({"id": format!("{}/shares/1", frank.id), "type": "Announce", "actor": frank.id, "object": format!("{puppet}/entries/1")});
+    let body = announce.to_string().into_bytes();
+    let target = url::Url::parse(&shared).unwrap();
+    let out = Outgoing {
+        method: "POST",
+        url: &target,
+        body: &body,
+        content_type: Some(AP_JSON),
+    };
+    let h: Vec<(String, String)> = httpsig::sign_request_rfc9421(&out, &frank.key_id, &frank.key, Utc::now())
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert!(h.iter().any(|(k, _)| k == "signature-input"));
+    let a = ap::post(&shared, &h, body).await;
+    assert_eq!(a.status, 202, "{}", a.body);
     let odd = json!({"id": format!("{}/odd/1", frank.id), "type": "Wave", "actor": frank.id});
     let a = send(odd).await;
     assert_eq!((a.status, a.body.as_str()), (202, "ignored\n"));
     let store = &bridge.app.store;
     let inbound = store.inbound_page(None, 10).await.unwrap();
-    assert_eq!(inbound.len(), 1);
+    assert_eq!(inbound.len(), 2);
     assert_eq!(inbound[0].actor, frank.id);
     assert_eq!(inbound[0].activity["type"], "Like");
+    assert_eq!(inbound[1].activity["type"], "Announce");
     let flags = store.flags_page(None, 10).await.unwrap();
     assert_eq!(flags.len(), 1);
     assert_eq!(flags[0].activity["content"], "spam");
@@ -548,7 +567,7 @@ async fn other_activities_are_kept_flags_reported_unknown_dropped() {
     let m = ap::get(&bridge.url("/metrics"), "text/plain").await;
     assert!(
         m.body
-            .contains("bridge_http_requests_total{route=\"inbox\",status=\"202\"} 4"),
+            .contains("bridge_http_requests_total{route=\"inbox\",status=\"202\"} 5"),
         "{}",
         m.body
     );

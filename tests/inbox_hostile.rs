@@ -308,7 +308,23 @@ async fn follower_limits_answer_with_a_reason() {
     let a = send(q, &one, 2).await;
     assert_eq!(a.status, 403, "{}", a.body);
     assert!(a.body.contains("limit of 1 followers"), "{}", a.body);
+    let store = &bridge.app.store;
+    assert!(
+        store
+            .identity_for_key_id(&q.key_id)
+            .await
+            .unwrap()
+            .is_none(),
+        "a refused Follow caches nothing"
+    );
     assert_eq!(send(q, &two, 3).await.status, 202);
+    assert!(
+        store
+            .identity_for_key_id(&q.key_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     // Two follows from the fake server's host so far: the third is refused.
     let a = send(r, &three, 4).await;
     assert_eq!(a.status, 429, "{}", a.body);

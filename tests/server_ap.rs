@@ -543,11 +543,12 @@ async fn other_activities_are_kept_flags_reported_unknown_dropped() {
         body: &body,
         content_type: Some(AP_JSON),
     };
-    let h: Vec<(String, String)> = httpsig::sign_request_rfc9421(&out, &frank.key_id, &frank.key, Utc::now())
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let h: Vec<(String, String)> =
+        httpsig::sign_request_rfc9421(&out, &frank.key_id, &frank.key, Utc::now())
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
     assert!(h.iter().any(|(k, _)| k == "signature-input"));
     let a = ap::post(&shared, &h, body).await;
     assert_eq!(a.status, 202, "{}", a.body);

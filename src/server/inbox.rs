@@ -19,7 +19,7 @@ use super::state::App;
 use crate::codec::json::id_of;
 use crate::httpsig::{self, Request};
 use crate::net::Refused;
-use crate::store::{self, Follower, NewJob, Protocol, StoreError};
+use crate::store::{self, Follower, Identity, NewJob, Protocol, StoreError};
 
 /// Why an inbox refused a request.
 #[derive(Debug, thiserror::Error)]
@@ -190,10 +190,24 @@ pub async fn receive(app: &App, post: &InboxPost) -> Result<Outcome, InboxError>
             "activity id {id} is not on the actor's host"
         )));
     }
-    if let Some(identity) = keys.fetched() {
-        app.store.put_identity(&identity).await?;
+    let fetched = keys.fetched();
+    let outcome = apply(
+        app,
+        post.handle.as_deref(),
+        &actor,
+        &activity,
+        fetched.as_ref(),
+    )
+    .await?;
+    // The signer's key is cached only for requests that were accepted.
+    if let Some(identity) = &fetched
+        && let Err(e) = app.store.put_identity(identity).await
+    {
+        if !e.is_conflict() {
+            return Err(e.into());
+        }
+        tracing::warn!(actor = ?actor, error = %e, "signer's key id belongs to another actor; not cached");
     }
-    let outcome = apply(app, post.handle.as_deref(), &actor, &activity).await?;
     app.store.durable().await?;
     Ok(outcome)
 }
@@ -220,12 +234,13 @@ async fn apply(
     inbox_of: Option<&str>,
     actor: &str,
     activity: &Map<String, Value>,
+    fetched: Option<&Identity>,
 ) -> Result<Outcome, InboxError> {
     let as_value = Value::Object(activity.clone());
     let kind = type_of(&as_value).unwrap_or_default();
     let object = activity.get("object");
     match kind {
-        "Follow" => follow(app, actor, activity).await,
+        "Follow" => follow(app, actor, activity, fetched).await,
         "Undo" if object.and_then(type_of) == Some("Follow") => {
             if !first_sight(app, activity).await? {
                 return Ok(Outcome::Duplicate);
@@ -286,6 +301,7 @@ async fn follow(
     app: &App,
     actor: &str,
     activity: &Map<String, Value>,
+    fetched: Option<&Identity>,
 ) -> Result<Outcome, InboxError> {
     let object = activity
         .get("object")
@@ -304,11 +320,13 @@ async fn follow(
     {
         return Ok(Outcome::Duplicate);
     }
-    let identity = app
-        .store
-        .get_identity(actor)
-        .await?
-        .ok_or_else(|| InboxError::Malformed(format!("no actor document known for {actor}")))?;
+    let identity =
+        match fetched.filter(|i| i.id == actor) {
+            Some(i) => i.clone(),
+            None => app.store.get_identity(actor).await?.ok_or_else(|| {
+                InboxError::Malformed(format!("no actor document known for {actor}"))
+            })?,
+        };
     let inbox = identity
         .inbox
         .clone()

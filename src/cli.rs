@@ -1,4 +1,4 @@
-//! The command line: `serve` and `translate`.
+//! The command line: `serve`, `translate` and `lookup`.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::codec::{DecodeError, Format, Location};
 use crate::config::Config;
+use crate::server::App;
+use crate::store::Store;
 use crate::translate::{self, TranslateError};
 
 /// ostatus-bridge: a gateway between OStatus / Pump.io and ActivityPub.
@@ -29,6 +31,15 @@ pub enum Command {
     Serve,
     /// Translate a document between Atom, Pump.io JSON, AS2 and plain feeds.
     Translate(TranslateArgs),
+    /// Find a legacy account and make its puppet (as `GET /api/lookup` does); prints JSON.
+    Lookup(LookupArgs),
+}
+
+/// Arguments of `lookup`.
+#[derive(Debug, clap::Args)]
+pub struct LookupArgs {
+    /// The account: `user@host`, `acct:user@host`, or a profile or feed URL.
+    pub address: String,
 }
 
 /// Arguments of `translate`.
@@ -65,6 +76,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Serve => serve(config),
         Command::Translate(args) => run_translate(&config, args),
+        Command::Lookup(args) => run_lookup(config, &args),
     }
 }
 
@@ -78,16 +90,30 @@ fn init_logging() {
         .try_init();
 }
 
-fn serve(config: Config) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(r) => r,
+        Ok(r) => Some(r),
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+            None
         }
+    }
+}
+
+/// Opens the store `[store]` names and builds the server state over it.
+async fn open_app(config: Config) -> Result<App, String> {
+    let store = Store::open(&config.store)
+        .await
+        .map_err(|e| format!("store {}: {e}", config.store.path.display()))?;
+    App::new(config, store).map_err(|e| e.to_string())
+}
+
+fn serve(config: Config) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(&config.server.listen).await {
@@ -97,8 +123,73 @@ fn serve(config: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        crate::server::run(listener, config, shutdown_signal()).await;
-        ExitCode::SUCCESS
+        let app = match open_app(config).await {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        // One shutdown signal, watched by the server and by every background task.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            }
+        };
+        // BACKGROUND TASKS: spawn the delivery worker and the feed poller here, each with
+        // `app.clone()` and `stop_rx.clone()` (stop when it turns true), and push their
+        // JoinHandles into `tasks` so shutdown waits for them.
+        let tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+        drop(stop_rx);
+        let server = tokio::spawn(crate::server::run(listener, app.clone(), stopped));
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+        let mut code = ExitCode::SUCCESS;
+        for t in tasks.into_iter().chain(std::iter::once(server)) {
+            if let Err(e) = t.await {
+                eprintln!("a task failed during shutdown: {e}");
+                code = ExitCode::FAILURE;
+            }
+        }
+        if let Err(e) = app.store.flush().await {
+            eprintln!("store flush at shutdown failed: {e}");
+            return ExitCode::FAILURE;
+        }
+        tracing::info!("store flushed");
+        code
+    })
+}
+
+fn run_lookup(config: Config, args: &LookupArgs) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    runtime.block_on(async move {
+        let app = match open_app(config).await {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
+        let result = crate::server::ensure_puppet(&app, &args.address).await;
+        let _ = app.store.flush().await;
+        match result {
+            Ok(view) => {
+                let text = serde_json::to_string_pretty(&view.to_json()).unwrap_or_default();
+                let mut stdout = std::io::stdout().lock();
+                if writeln!(stdout, "{text}").is_err() {
+                    return ExitCode::from(3);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", args.address);
+                ExitCode::FAILURE
+            }
+        }
     })
 }
 

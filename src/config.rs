@@ -58,6 +58,8 @@ pub struct Config {
     pub poll: PollConfig,
     /// `[translate]`.
     pub translate: TranslateConfig,
+    /// `[limits]`.
+    pub limits: LimitsConfig,
 }
 
 /// `[server]`: where the bridge listens and how peers reach it.
@@ -122,6 +124,17 @@ pub struct DeliveryConfig {
 pub struct PollConfig {
     /// Poll interval in seconds.
     pub interval_seconds: u64,
+}
+
+/// `[limits]`: caps on what strangers can make the bridge remember, so one puppet or one
+/// remote server cannot fill the store.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Most followers one puppet accepts; further Follows are refused with 403.
+    pub max_followers_per_puppet: u64,
+    /// Most follows (over all puppets) accepted from one remote host; further ones get 429.
+    pub max_follows_per_host: u64,
 }
 
 /// `[translate]`: decoder limits and output policy.

@@ -69,6 +69,19 @@ impl BridgeUrls {
         format!("{}#main-key", self.actor(handle))
     }
 
+    /// The URL of the puppet's outbox entry `seq` (what `Store::append_entry` returned): every
+    /// activity the bridge publishes for a puppet gets this id, so it can be dereferenced.
+    pub fn activity(&self, handle: &str, seq: u64) -> String {
+        format!("{}/entries/{seq}", self.actor(handle))
+    }
+
+    /// The id of the `Accept` a puppet sends for a Follow; `n` comes from
+    /// `Store::generate_id`. A fragment of the actor, as Mastodon names its Accepts, because
+    /// the Accept is not stored to be fetched again.
+    pub fn accept(&self, handle: &str, n: u64) -> String {
+        format!("{}#accepts/follows/{n}", self.actor(handle))
+    }
+
     /// The one inbox for every puppet, so peers post once per activity.
     pub fn shared_inbox(&self) -> String {
         format!("{}/inbox", self.base)
@@ -175,6 +188,18 @@ mod tests {
         ] {
             assert_eq!(u.handle_of(&url).as_deref(), Some("a_at_b"), "{url}");
         }
+        assert_eq!(
+            u.activity("a_at_b", 7),
+            "https://bridge.example/users/a_at_b/entries/7"
+        );
+        assert_eq!(
+            u.handle_of(&u.activity("a_at_b", 7)).as_deref(),
+            Some("a_at_b")
+        );
+        assert_eq!(
+            u.handle_of(&u.accept("a_at_b", 7)).as_deref(),
+            Some("a_at_b")
+        );
         assert_eq!(u.handle_of("https://other.example/users/a_at_b"), None);
         assert_eq!(u.handle_of("https://bridge.example/inbox"), None);
         let p = BridgeUrls::new(&Url::parse("http://127.0.0.1:8080").unwrap());

@@ -66,6 +66,15 @@ fn serve_starts_on_shipped_config_answers_and_stops_on_sigterm() {
     let (status, _) = request(addr, "GET", "/nothing-here", b"");
     assert_eq!(status, 404);
 
+    // The ActivityPub face is up, over the store `serve` opened.
+    let (status, body) = request(addr, "GET", "/nodeinfo/2.1", b"");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"ostatus-bridge\""), "{body}");
+    let (status, _) = request(addr, "GET", "/users/nobody_at_x.example", b"");
+    assert_eq!(status, 404);
+    let (status, body) = request(addr, "POST", "/inbox", b"{}");
+    assert_eq!(status, 401, "{body}");
+
     // SIGTERM: graceful shutdown, exit code 0.
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -80,4 +89,8 @@ fn serve_starts_on_shipped_config_answers_and_stops_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert!(status.success(), "exit status {status:?}");
+    assert!(
+        dir.path().join("data/sled-0-34").is_dir(),
+        "serve opened the store at [store] path"
+    );
 }

@@ -9,7 +9,7 @@
 //! links. https is tried first; plain http only when `security.allow_http` is on and https
 //! could not connect (legacy servers without TLS, and loopback tests).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::handle::{Address, HandleError};
@@ -19,7 +19,7 @@ use crate::model::{Actor, Document, ObjectType};
 use crate::net::{Accept, FetchError, Fetched, Fetcher, Refused};
 
 /// The protocols an account was found to speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// Atom feed with a Salmon endpoint or magic key (GNU social, StatusNet, Friendica, Mastodon 1–2).
@@ -35,7 +35,7 @@ pub enum Protocol {
 }
 
 /// Where to reach an account.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Endpoints {
     /// The Atom / RSS / JSON feed of its posts.
     #[serde(skip_serializing_if = "Option::is_none")]

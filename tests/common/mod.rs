@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod ap;
 pub mod http;
 pub mod keys;
 pub mod legacy;

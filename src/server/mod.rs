@@ -1,0 +1,320 @@
+//! The HTTP face (warp): thin routes that hand plain values to async functions.
+//!
+//! Layout: [`state`] holds [`App`], what every handler needs; [`lookup`] makes puppets from
+//! legacy addresses; [`webfinger`] answers WebFinger, host-meta and NodeInfo; [`actors`]
+//! serves the puppets' actors, collections and entries; [`inbox`] authenticates and applies
+//! inbound activities, with signer keys from [`keys`]; [`errors`] writes answers.
+//!
+//! Routes:
+//! - `GET /healthz`, `GET /metrics`, `POST /api/translate?to=…[&from=…]`
+//! - `GET /api/lookup?address=user@host`
+//! - `GET /.well-known/webfinger?resource=…`, `/.well-known/host-meta[.json]`,
+//!   `/.well-known/nodeinfo`, `/nodeinfo/2.1`
+//! - `GET /users/<handle>` (+ `/outbox`, `/followers`, `/following`, `/entries/<seq>`)
+//! - `GET /legacy/<minted id>` (accounts with puppets redirect to the actor)
+//! - `POST /users/<handle>/inbox`, `POST /inbox`
+
+pub mod actors;
+pub mod errors;
+pub mod inbox;
+pub mod keys;
+pub mod lookup;
+pub mod state;
+pub mod webfinger;
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use tokio::net::TcpListener;
+use warp::Filter;
+use warp::http::{HeaderMap, StatusCode};
+use warp::hyper::body::Bytes;
+use warp::reply::Response;
+
+pub use lookup::{LookupError, PuppetView, ensure_puppet};
+pub use state::App;
+
+use crate::codec::Format;
+use crate::translate::{self, TranslateError};
+use errors::plain;
+
+/// Query of `POST /api/translate`.
+#[derive(Debug, serde::Deserialize)]
+struct TranslateQuery {
+    from: Option<String>,
+    to: String,
+}
+
+/// The state, for every route.
+fn with_app(app: App) -> impl Filter<Extract = (App,), Error = std::convert::Infallible> + Clone {
+    warp::any().map(move || app.clone())
+}
+
+/// The `Accept` header, when present.
+fn accept() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection> + Copy {
+    warp::header::optional::<String>("accept")
+}
+
+/// The raw query string, empty when there is none.
+fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Copy {
+    warp::query::raw().or(warp::any().map(String::new)).unify()
+}
+
+/// Counts the answer under a fixed route name.
+fn counted(app: &App, route: &'static str, r: Response) -> Response {
+    app.metrics.request(route, r.status().as_u16());
+    r
+}
+
+/// Every route of the bridge, with rejections turned into plain-text answers.
+pub fn routes(
+    app: App,
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone {
+    let health = warp::path("healthz")
+        .and(warp::path::end())
+        .and(warp::get())
+        .map(|| plain(StatusCode::OK, "ok\n"));
+    let metrics = warp::path("metrics")
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(with_app(app.clone()))
+        .then(|app: App| async move { metrics_reply(&app).await });
+    let max_body = app.config.security.max_body_bytes;
+    let translate = warp::path!("api" / "translate")
+        .and(warp::post())
+        .and(warp::query::<TranslateQuery>())
+        .and(warp::body::content_length_limit(max_body))
+        .and(warp::body::bytes())
+        .and(with_app(app.clone()))
+        .map(|q: TranslateQuery, body: Bytes, app: App| {
+            counted(&app, "translate", translate_reply(&app, q, &body))
+        });
+    let lookup = warp::path!("api" / "lookup")
+        .and(warp::get())
+        .and(warp::query::<lookup::LookupQuery>())
+        .and(with_app(app.clone()))
+        .then(|q, app: App| async move {
+            let r = lookup::lookup_route(&app, q).await;
+            counted(&app, "lookup", r)
+        });
+    let webfinger = warp::path!(".well-known" / "webfinger")
+        .and(warp::get())
+        .and(raw_query())
+        .and(accept())
+        .and(with_app(app.clone()))
+        .then(|q: String, accept: Option<String>, app: App| async move {
+            let r = webfinger::webfinger_route(&app, &q, accept.as_deref()).await;
+            counted(&app, "webfinger", r)
+        });
+    let host_meta = warp::path!(".well-known" / "host-meta")
+        .and(warp::get())
+        .and(accept())
+        .and(with_app(app.clone()))
+        .map(|accept: Option<String>, app: App| {
+            let json = webfinger::host_meta_wants_json(accept.as_deref());
+            counted(&app, "host-meta", webfinger::host_meta(&app, json))
+        });
+    let host_meta_json = warp::path!(".well-known" / "host-meta.json")
+        .and(warp::get())
+        .and(with_app(app.clone()))
+        .map(|app: App| counted(&app, "host-meta", webfinger::host_meta(&app, true)));
+    let nodeinfo_links = warp::path!(".well-known" / "nodeinfo")
+        .and(warp::get())
+        .and(with_app(app.clone()))
+        .map(|app: App| counted(&app, "nodeinfo", webfinger::nodeinfo_links(&app)));
+    let nodeinfo = warp::path!("nodeinfo" / "2.1")
+        .and(warp::get())
+        .and(with_app(app.clone()))
+        .map(|app: App| counted(&app, "nodeinfo", webfinger::nodeinfo(&app)));
+    let actor = warp::path!("users" / String)
+        .and(warp::get())
+        .and(accept())
+        .and(with_app(app.clone()))
+        .then(|h: String, accept: Option<String>, app: App| async move {
+            let r = actors::actor_route(&app, &h, accept.as_deref()).await;
+            counted(&app, "actor", r)
+        });
+    let collection = warp::path!("users" / String / String)
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_app(app.clone()))
+        .and_then(
+            |h: String, which: String, q: HashMap<String, String>, app: App| async move {
+                let which = match which.as_str() {
+                    "outbox" => actors::Collection::Outbox,
+                    "followers" => actors::Collection::Followers,
+                    "following" => actors::Collection::Following,
+                    _ => return Err(warp::reject::not_found()),
+                };
+                let r = actors::collection_route(&app, &h, which, &q).await;
+                Ok::<_, warp::Rejection>(counted(&app, "collection", r))
+            },
+        );
+    let entry = warp::path!("users" / String / "entries" / String)
+        .and(warp::get())
+        .and(with_app(app.clone()))
+        .then(|h: String, seq: String, app: App| async move {
+            let r = actors::entry_route(&app, &h, &seq).await;
+            counted(&app, "entry", r)
+        });
+    let legacy = warp::path("legacy")
+        .and(warp::get())
+        .and(warp::path::full())
+        .and(with_app(app.clone()))
+        .then(|path: warp::path::FullPath, app: App| async move {
+            let r = actors::legacy_route(&app, path.as_str()).await;
+            counted(&app, "legacy", r)
+        });
+    let inbox_body = warp::post()
+        .and(warp::path::full())
+        .and(raw_query())
+        .and(warp::host::optional())
+        .and(warp::header::headers_cloned())
+        .and(warp::body::content_length_limit(max_body))
+        .and(warp::body::bytes());
+    let personal_inbox = warp::path!("users" / String / "inbox")
+        .map(Some)
+        .and(inbox_body)
+        .and(with_app(app.clone()))
+        .then(inbox_handler);
+    let shared_inbox = warp::path!("inbox")
+        .map(|| None)
+        .and(inbox_body)
+        .and(with_app(app.clone()))
+        .then(inbox_handler);
+    health
+        .or(metrics)
+        .unify()
+        .or(translate)
+        .unify()
+        .or(lookup)
+        .unify()
+        .or(webfinger)
+        .unify()
+        .or(host_meta)
+        .unify()
+        .or(host_meta_json)
+        .unify()
+        .or(nodeinfo_links)
+        .unify()
+        .or(nodeinfo)
+        .unify()
+        .or(actor)
+        .unify()
+        .or(entry)
+        .unify()
+        .or(collection)
+        .unify()
+        .or(legacy)
+        .unify()
+        .or(personal_inbox)
+        .unify()
+        .or(shared_inbox)
+        .unify()
+        .recover(errors::rejection_reply)
+        .unify()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn inbox_handler(
+    handle: Option<String>,
+    path: warp::path::FullPath,
+    query: String,
+    authority: Option<warp::host::Authority>,
+    mut headers: HeaderMap,
+    body: Bytes,
+    app: App,
+) -> Response {
+    if !headers.contains_key(warp::http::header::HOST)
+        && let Some(a) = authority
+        && let Ok(v) = warp::http::HeaderValue::from_str(a.as_str())
+    {
+        headers.insert(warp::http::header::HOST, v);
+    }
+    let target = if query.is_empty() {
+        path.as_str().to_string()
+    } else {
+        format!("{}?{query}", path.as_str())
+    };
+    let post = inbox::InboxPost {
+        handle,
+        target,
+        headers,
+        body,
+    };
+    let r = inbox::inbox_route(&app, post).await;
+    counted(&app, "inbox", r)
+}
+
+/// `/metrics`: the counters, with the queue depth read now.
+async fn metrics_reply(app: &App) -> Response {
+    match app.store.queue_len().await {
+        Ok(n) => app.metrics.set_queue_depth(n as u64),
+        Err(e) => tracing::warn!(error = %e, "queue length unavailable for /metrics"),
+    }
+    errors::text_reply(app.metrics.render(), "text/plain; version=0.0.4")
+}
+
+/// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, public_url = %app.urls.base(), "listening");
+    }
+    warp::serve(routes(app))
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
+    tracing::info!("server stopped");
+}
+
+fn translate_reply(app: &App, q: TranslateQuery, body: &[u8]) -> Response {
+    use warp::Reply;
+    let config = &app.config;
+    let from = match q.from.as_deref().map(str::parse::<Format>).transpose() {
+        Ok(f) => f,
+        Err(e) => return plain(StatusCode::BAD_REQUEST, format!("from: {e}\n")),
+    };
+    let to = match q.to.parse::<Format>() {
+        Ok(f) => f,
+        Err(e) => return plain(StatusCode::BAD_REQUEST, format!("to: {e}\n")),
+    };
+    let base_url = match url::Url::parse(&config.server.public_url) {
+        Ok(u) => u,
+        Err(e) => {
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("public_url: {e}\n"),
+            );
+        }
+    };
+    let opts = translate::Options {
+        from,
+        to,
+        base_url,
+        limits: config.translate.limits(),
+        sanitize: config.translate.sanitize_html,
+    };
+    match translate::translate(body, &opts) {
+        Ok((_, out)) => {
+            let ctype = match to {
+                Format::Atom => "application/atom+xml; charset=utf-8",
+                Format::As2 => "application/activity+json",
+                Format::Pump | Format::Feed => "application/json",
+            };
+            warp::reply::with_header(out, "content-type", ctype).into_response()
+        }
+        Err(TranslateError::Decode(e)) => {
+            let status = match e {
+                crate::codec::DecodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            plain(status, format!("{e}\n"))
+        }
+        Err(e @ TranslateError::ReadOnly(_)) => plain(StatusCode::BAD_REQUEST, format!("{e}\n")),
+    }
+}

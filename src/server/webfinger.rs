@@ -1,0 +1,218 @@
+//! Discovery of the bridge and its puppets: WebFinger (RFC 7033, JRD; XRD when asked),
+//! host-meta with LRDD templates (RFC 6415, for OStatus-era servers), and NodeInfo 2.1.
+//!
+//! A puppet is found by `acct:<handle>@<bridge authority>` or by its actor URL; the answer
+//! links `self` to the actor (what Mastodon requires), the legacy profile page, and the
+//! puppet's Salmon `magic-public-key`.
+
+use serde_json::json;
+use warp::Reply;
+use warp::http::StatusCode;
+use warp::http::header::HeaderValue;
+use warp::reply::Response;
+
+use super::actors::{self, PuppetRecord};
+use super::errors::{JRD_JSON, Status, StoreFailure, XRD_XML, error_reply, json_reply, text_reply};
+use super::state::App;
+use crate::crypto::PublicKey;
+use crate::identity::Address;
+use crate::identity::webfinger::{Descriptor, Link, rel};
+
+/// NodeInfo 2.1's schema URI, the `rel` of its discovery link and the profile of its type.
+pub const NODEINFO_21: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
+
+/// Why a WebFinger query got no descriptor.
+#[derive(Debug, thiserror::Error)]
+pub enum WebfingerError {
+    /// `resource` is missing or is not an `acct:` or http(s) URI (400).
+    #[error("{0}")]
+    BadResource(String),
+    /// Nothing on this bridge has that name (404).
+    #[error("no puppet {0:?} on this bridge")]
+    Unknown(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreFailure),
+}
+
+impl Status for WebfingerError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebfingerError::BadResource(_) => StatusCode::BAD_REQUEST,
+            WebfingerError::Unknown(_) => StatusCode::NOT_FOUND,
+            WebfingerError::Store(e) => e.status(),
+        }
+    }
+}
+
+/// The handle a WebFinger `resource` names, if it is on this bridge.
+fn handle_of_resource(app: &App, resource: &str) -> Result<String, WebfingerError> {
+    let resource = resource.trim();
+    if resource.starts_with("http://") || resource.starts_with("https://") {
+        return app
+            .urls
+            .handle_of(resource)
+            .ok_or_else(|| WebfingerError::Unknown(resource.to_string()));
+    }
+    if !resource.starts_with("acct:") {
+        return Err(WebfingerError::BadResource(format!(
+            "resource {resource:?} is neither an acct: URI nor an http(s) URL"
+        )));
+    }
+    let address = Address::parse(resource)
+        .map_err(|e| WebfingerError::BadResource(format!("resource: {e}")))?;
+    if !address
+        .authority()
+        .eq_ignore_ascii_case(app.urls.authority())
+    {
+        return Err(WebfingerError::Unknown(resource.to_string()));
+    }
+    Ok(address.user)
+}
+
+/// The descriptor of a puppet.
+pub fn descriptor(app: &App, record: &PuppetRecord) -> Descriptor {
+    let h = &record.puppet.handle;
+    let actor = app.urls.actor(h);
+    let identity = record.identity(app);
+    let profile_page = identity
+        .endpoints
+        .profile
+        .clone()
+        .unwrap_or_else(|| actor.clone());
+    let mut links = vec![
+        Link::new(rel::SELF, Some(super::errors::ACTIVITY_JSON), &actor),
+        Link::new(rel::PROFILE_PAGE, Some("text/html"), &profile_page),
+    ];
+    match PublicKey::from_pem(&record.keys.public_pem) {
+        Ok(k) => links.push(Link::new(
+            rel::MAGIC_KEY,
+            None,
+            &format!("data:application/magic-public-key,{}", k.to_magic()),
+        )),
+        Err(e) => tracing::warn!(handle = %h, error = %e, "stored public key does not read"),
+    }
+    Descriptor {
+        subject: Some(app.urls.acct(h)),
+        aliases: vec![actor],
+        links,
+    }
+}
+
+/// True when the client asked for XML (XRD) rather than JSON.
+fn wants_xml(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| {
+        let a = a.to_ascii_lowercase();
+        a.contains("xrd+xml") || (a.contains("application/xml") && !a.contains("json"))
+    })
+}
+
+fn with_cors(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        warp::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    r
+}
+
+/// `GET /.well-known/webfinger?resource=…[&rel=…]`.
+pub(super) async fn webfinger_route(app: &App, query: &str, accept: Option<&str>) -> Response {
+    let mut resource = None;
+    let mut rels = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "resource" if resource.is_none() => resource = Some(v.into_owned()),
+            "resource" => {
+                return with_cors(error_reply(&WebfingerError::BadResource(
+                    "resource given more than once".into(),
+                )));
+            }
+            "rel" => rels.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    let answer = async {
+        let resource =
+            resource.ok_or_else(|| WebfingerError::BadResource("resource is missing".into()))?;
+        let handle = handle_of_resource(app, &resource)?;
+        actors::load(app, &handle)
+            .await?
+            .ok_or(WebfingerError::Unknown(resource))
+    };
+    let record = match answer.await {
+        Ok(r) => r,
+        Err(e) => return with_cors(error_reply(&e)),
+    };
+    let mut d = descriptor(app, &record);
+    if !rels.is_empty() {
+        d.links.retain(|l| rels.contains(&l.rel));
+    }
+    with_cors(if wants_xml(accept) {
+        text_reply(d.to_xrd(), XRD_XML)
+    } else {
+        text_reply(d.to_jrd(), JRD_JSON)
+    })
+}
+
+/// host-meta: LRDD templates pointing at our WebFinger, in both spellings.
+pub(super) fn host_meta(app: &App, json: bool) -> Response {
+    let template = format!("{}/.well-known/webfinger?resource={{uri}}", app.urls.base());
+    let d = Descriptor {
+        subject: None,
+        aliases: Vec::new(),
+        links: vec![
+            Link {
+                rel: rel::LRDD.into(),
+                media_type: Some(XRD_XML.into()),
+                href: None,
+                template: Some(template.clone()),
+            },
+            Link {
+                rel: rel::LRDD.into(),
+                media_type: Some(JRD_JSON.into()),
+                href: None,
+                template: Some(template),
+            },
+        ],
+    };
+    with_cors(if json {
+        text_reply(d.to_jrd(), JRD_JSON)
+    } else {
+        text_reply(d.to_xrd(), XRD_XML)
+    })
+}
+
+/// True when host-meta should be answered as JSON (`Accept: application/json`).
+pub(super) fn host_meta_wants_json(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| a.to_ascii_lowercase().contains("json"))
+}
+
+/// `/.well-known/nodeinfo`: where the NodeInfo document is.
+pub(super) fn nodeinfo_links(app: &App) -> Response {
+    json_reply(
+        &json!({"links": [{"rel": NODEINFO_21, "href": format!("{}/nodeinfo/2.1", app.urls.base())}]}),
+        "application/json",
+    )
+}
+
+/// `/nodeinfo/2.1`. Users are not counted: the store keeps no puppet count, and scanning
+/// every puppet for a crawler is not worth it.
+pub(super) fn nodeinfo(_app: &App) -> Response {
+    let doc = json!({
+        "version": "2.1",
+        "software": {
+            "name": "ostatus-bridge",
+            "version": env!("CARGO_PKG_VERSION"),
+        },
+        "protocols": ["activitypub", "ostatus"],
+        "services": {"inbound": [], "outbound": []},
+        "openRegistrations": false,
+        "usage": {"users": {}},
+        "metadata": {},
+    });
+    json_reply(
+        &doc,
+        &format!("application/json; profile=\"{NODEINFO_21}#\""),
+    )
+    .into_response()
+}

@@ -1,9 +1,14 @@
-//! Memory figure for BENCHMARKS.md: fills a fresh store with 100,000 followers of one puppet
-//! and 1,000,000 legacy ↔ AP id mappings, reads a followers page and a few ids back, and
-//! prints the process's peak resident set (VmHWM from /proc/self/status, Linux only) and the
-//! store's size on disk. The page cache is the shipped `[store] cache_mb`.
+//! Memory figure for BENCHMARKS.md, in two processes so each peak is its own:
+//! - `fill DIR`: fills a fresh store in DIR with 100,000 followers of one puppet and
+//!   1,000,000 legacy ↔ AP id mappings (an import);
+//! - `open DIR`: reopens it as a restarted bridge would and does what a fan-out and a busy
+//!   inbox do: reads all 100,000 followers' delivery targets and looks up 100,000 ids.
 //!
-//! Run: `cargo run --release --example rss`.
+//! Each prints the process's peak resident set (VmHWM from /proc/self/status, Linux only)
+//! and the store's size on disk. The page cache is the shipped `[store] cache_mb`.
+//!
+//! Run: `cargo run --release --example rss -- fill /tmp/rss && cargo run --release --example
+//! rss -- open /tmp/rss`.
 
 use std::time::Instant;
 
@@ -26,8 +31,37 @@ fn status_kb(field: &str) -> Option<u64> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::load_default()?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open_path(dir.path().join("sled-0-34"), config.store.cache_mb).await?;
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(mode), Some(dir)) = (args.get(1), args.get(2)) else {
+        return Err("usage: rss fill|open DIR".into());
+    };
+    let store = Store::open_path(
+        std::path::Path::new(dir).join("sled-0-34"),
+        config.store.cache_mb,
+    )
+    .await?;
+    if mode == "open" {
+        let start = Instant::now();
+        let targets = ostatus_bridge::delivery::targets(&store, "puppet").await?;
+        let targets_s = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let mut found = 0;
+        for i in (0..ID_MAPPINGS).step_by(ID_MAPPINGS / 100_000) {
+            let legacy = format!(
+                "tag:gs{}.example,2012:noticeId={i}:objectType=note",
+                i % 1000
+            );
+            found += usize::from(store.ap_for_legacy(&legacy).await?.is_some());
+        }
+        println!(
+            "reopened: {} followers -> {} delivery targets in {targets_s:.2} s; {found} of 100000 id lookups found in {:.1} s",
+            store.follower_count("puppet").await?,
+            targets.len(),
+            start.elapsed().as_secs_f64()
+        );
+        report(&store, config.store.cache_mb).await?;
+        return Ok(());
+    }
     let start = Instant::now();
     // Followers on 1,000 hosts, a shared inbox each (the usual Mastodon shape).
     let mut tasks = tokio::task::JoinSet::new();
@@ -70,7 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.flush().await?;
     let page = store.followers_page("puppet", None, 1000).await?;
     let back = store
-        .ap_for_legacy("tag:gs7.example,2012:noticeId=123457:objectType=note")
+        .ap_for_legacy("tag:gs457.example,2012:noticeId=123457:objectType=note")
         .await?;
     println!(
         "followers: {} ({} counted), filled in {followers_s:.1} s",
@@ -81,7 +115,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "id mappings: {ID_MAPPINGS}, filled in {ids_s:.1} s; sample lookup {back:?}; first page {} followers",
         page.len()
     );
-    println!("cache_mb: {}", config.store.cache_mb);
+    report(&store, config.store.cache_mb).await?;
+    Ok(())
+}
+
+async fn report(store: &Store, cache_mb: u64) -> Result<(), StoreError> {
+    println!("cache_mb: {cache_mb}");
     println!(
         "size on disk: {:.1} MiB",
         store.size_on_disk().await? as f64 / 1048576.0

@@ -378,6 +378,62 @@ async fn per_host_concurrency_is_never_exceeded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_host_with_a_long_queue_does_not_hold_back_other_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let keys = Keys::default();
+    puppet_key(&store, PUPPET, &keys).await;
+    puppet_key(&store, "slowpoke", &keys).await;
+    let slow = start_inbox(keys.clone()).await;
+    *slow.delay.lock().unwrap() = Duration::from_millis(1000);
+    let fast = start_inbox(keys.clone()).await;
+    for i in 0..400 {
+        let inbox = slow.url(&format!("/users/s{i}/inbox"));
+        store
+            .add_follower(
+                "slowpoke",
+                &Follower::new(format!("{inbox}#a"), inbox, None),
+            )
+            .await
+            .unwrap();
+    }
+    for n in 0..5 {
+        follow(&store, n, fast.url(&format!("/users/f{n}/inbox")), None).await;
+    }
+    let settings = Settings {
+        per_host_concurrency: 2,
+        concurrency: 4,
+        ..fast_settings()
+    };
+    let w = start_worker(&store, settings);
+    // The slow host's 400 jobs are queued first, more than the worker holds in memory.
+    let mut slow_note = create_note(9);
+    slow_note["actor"] = urls().actor("slowpoke").into();
+    assert_eq!(
+        delivery::fan_out(&store, "slowpoke", &slow_note, &w.wake)
+            .await
+            .unwrap(),
+        400
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    delivery::fan_out(&store, PUPPET, &create_note(1), &w.wake)
+        .await
+        .unwrap();
+    assert!(
+        wait_for(Duration::from_secs(5), async || fast.count() == 5).await,
+        "the fast host was served while the slow one is busy ({} of 5)",
+        fast.count()
+    );
+    assert!(
+        slow.max_concurrent
+            .load(std::sync::atomic::Ordering::SeqCst)
+            <= 2
+    );
+    assert!(slow.count() < 400);
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_is_prompt_and_a_woken_worker_sends_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = open_store(dir.path()).await;
@@ -526,4 +582,42 @@ async fn kill_9_mid_fan_out_loses_no_delivery() {
         "kill -9 after {at_kill} deliveries; {left} jobs left in the queue; {total} POSTs in all ({} duplicates)",
         total - INBOXES
     );
+}
+
+#[tokio::test]
+async fn postpone_moves_jobs_without_counting_an_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let job = store
+        .enqueue(NewJob {
+            protocol: Protocol::ActivityPub,
+            inbox: "https://m.test/inbox".into(),
+            signer: PUPPET.into(),
+            content_type: "application/activity+json".into(),
+            body: "{}".into(),
+            not_before_ms: 0,
+        })
+        .await
+        .unwrap();
+    let now = ostatus_bridge::store::now_ms();
+    assert_eq!(
+        store
+            .lease_due_jobs(now, now + 60_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .postpone(vec![job.id, 999_999_999], now + 5)
+            .await
+            .unwrap(),
+        1
+    );
+    let moved = store.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!(moved.attempts, 0);
+    assert_eq!(moved.next_attempt_ms, now + 5);
+    assert_eq!(store.due_jobs(now + 5, 10).await.unwrap().len(), 1);
+    assert!(store.due_jobs(now + 4, 10).await.unwrap().is_empty());
 }

@@ -1,6 +1,6 @@
 //! The delivery worker: lease, sign, POST, then complete, retry or give up.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -25,13 +25,30 @@ const DEPTH_EVERY: Duration = Duration::from_secs(10);
 /// Jobs of a protocol this worker does not send wait this long between looks.
 const UNSUPPORTED_RETRY: Duration = Duration::from_secs(3600);
 
+/// Jobs waiting in one host's lane, per lane task allowed: more are handed back to the queue.
+const WAITING_PER_TASK: usize = 16;
+
+/// How soon a job handed back from a full lane is due again.
+const OVERFLOW_DELAY: Duration = Duration::from_secs(2);
+
 /// Spread of a paused host's jobs after the pause, as a fraction of the pause.
 const PAUSE_SPREAD: f64 = 0.1;
 
+/// The deliveries of one host: at most `per_host_concurrency` run (each in a lane task that
+/// takes the next waiting job when it is done), the others wait here in memory, leased, so a
+/// slow host holds back only its own jobs, never the worker's task slots.
+#[derive(Default)]
+struct Lane {
+    /// Lane tasks running for this host.
+    active: usize,
+    /// Leased jobs waiting for a lane task.
+    waiting: VecDeque<Job>,
+}
+
 /// One remote host as the worker sees it.
 struct HostSlot {
-    /// At most `per_host_concurrency` deliveries in flight.
-    permits: Semaphore,
+    /// Its deliveries.
+    lane: Mutex<Lane>,
     /// The breaker state, loaded from the store on first use, written back on change.
     state: tokio::sync::Mutex<Option<HostState>>,
     /// Held by the one probe that tests a host whose pause is over.
@@ -75,6 +92,35 @@ struct InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         lock(&self.shared.in_flight).remove(&self.id);
+    }
+}
+
+/// Keeps a host's lane count right if its task ends early (panic, abort at shutdown): the
+/// jobs still waiting behind it are let go, to come back when their lease ends.
+struct LaneTask {
+    shared: Arc<Shared>,
+    slot: Arc<HostSlot>,
+    /// Set when the task left the lane itself (nothing was waiting).
+    left: bool,
+}
+
+impl Drop for LaneTask {
+    fn drop(&mut self) {
+        if self.left {
+            return;
+        }
+        let orphans: Vec<u64> = {
+            let mut lane = lock(&self.slot.lane);
+            lane.active = lane.active.saturating_sub(1);
+            if lane.active > 0 {
+                return;
+            }
+            lane.waiting.drain(..).map(|j| j.id).collect()
+        };
+        let mut in_flight = lock(&self.shared.in_flight);
+        for id in orphans {
+            in_flight.remove(&id);
+        }
     }
 }
 
@@ -144,11 +190,12 @@ impl Worker {
         let s = Arc::clone(&self.shared);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut tasks: JoinSet<()> = JoinSet::new();
-        // Enough waiting tasks to keep every host busy without leasing the whole queue.
-        let max_tasks = s
+        // Jobs held in memory (running or waiting in a host's lane): enough to keep every
+        // host busy without leasing the whole queue.
+        let max_pending = s
             .settings
             .concurrency
-            .saturating_mul(8)
+            .saturating_mul(64)
             .max(s.settings.batch);
         let lease_ms = millis(s.settings.lease);
         let mut depth_at: Option<Instant> = None;
@@ -160,7 +207,7 @@ impl Worker {
                     tracing::error!(error = %e, "a delivery task panicked");
                 }
             }
-            let room = max_tasks.saturating_sub(tasks.len());
+            let room = max_pending.saturating_sub(lock(&s.in_flight).len());
             let mut leased = 0;
             if room > 0 {
                 let now = now_ms();
@@ -175,27 +222,23 @@ impl Worker {
                 {
                     Ok(jobs) => {
                         leased = jobs.len();
+                        let mut overflow = Vec::new();
                         for job in jobs {
                             if !lock(&s.in_flight).insert(job.id) {
-                                // Its lease ran out while it waited for a host permit; the
-                                // task that holds it will finish it.
+                                // Its lease ran out while it waited in its host's lane; it
+                                // is still there.
                                 continue;
                             }
-                            let guard = InFlight {
-                                shared: Arc::clone(&s),
-                                id: job.id,
-                            };
-                            let shared = Arc::clone(&s);
-                            tasks.spawn(async move {
-                                let _guard = guard;
-                                shared.deliver(job).await;
-                            });
+                            if let Some(job) = Shared::dispatch(&s, job, &mut tasks) {
+                                overflow.push(job.id);
+                            }
                         }
+                        s.hand_back(overflow).await;
                     }
                     Err(e) => tracing::error!(error = %e, "cannot lease delivery jobs"),
                 }
             }
-            if leased > 0 && tasks.len() < max_tasks {
+            if leased > 0 && lock(&s.in_flight).len() < max_pending {
                 continue;
             }
             if depth_at.is_none_or(|t| t.elapsed() >= DEPTH_EVERY) {
@@ -233,11 +276,75 @@ impl Shared {
         }
         Arc::clone(hosts.entry(host.to_string()).or_insert_with(|| {
             Arc::new(HostSlot {
-                permits: Semaphore::new(self.settings.per_host_concurrency.max(1)),
+                lane: Mutex::new(Lane::default()),
                 state: tokio::sync::Mutex::new(None),
                 probe: tokio::sync::Mutex::new(()),
             })
         }))
+    }
+
+    /// Puts a leased job in its host's lane: run at once when the lane has room, else wait
+    /// there for the host's next free lane task. A job that finds the lane's waiting line full
+    /// is returned, for [`Shared::hand_back`].
+    fn dispatch(this: &Arc<Shared>, job: Job, tasks: &mut JoinSet<()>) -> Option<Job> {
+        let host = Url::parse(&job.inbox)
+            .ok()
+            .and_then(|u| authority(&u))
+            .unwrap_or_default();
+        let slot = this.slot(&host);
+        {
+            let mut lane = lock(&slot.lane);
+            let per_host = this.settings.per_host_concurrency.max(1);
+            if lane.active >= per_host {
+                if lane.waiting.len() >= per_host.saturating_mul(WAITING_PER_TASK) {
+                    return Some(job);
+                }
+                lane.waiting.push_back(job);
+                return None;
+            }
+            lane.active += 1;
+        }
+        let shared = Arc::clone(this);
+        tasks.spawn(async move {
+            let mut task = LaneTask {
+                shared: Arc::clone(&shared),
+                slot: Arc::clone(&slot),
+                left: false,
+            };
+            let mut next = Some(job);
+            while let Some(job) = next {
+                let guard = InFlight {
+                    shared: Arc::clone(&shared),
+                    id: job.id,
+                };
+                shared.deliver(job).await;
+                drop(guard);
+                let mut lane = lock(&slot.lane);
+                next = lane.waiting.pop_front();
+                if next.is_none() {
+                    // Leaving under the lock: a job dispatched from now on starts a new task.
+                    lane.active = lane.active.saturating_sub(1);
+                    task.left = true;
+                }
+            }
+        });
+        None
+    }
+
+    /// Returns jobs a full lane could not take to the queue, due again shortly and without
+    /// counting an attempt, so a busy host's backlog stays in the store, not in memory.
+    async fn hand_back(&self, ids: Vec<u64>) {
+        if ids.is_empty() {
+            return;
+        }
+        let next = now_ms().saturating_add(millis(OVERFLOW_DELAY));
+        if let Err(e) = self.store.postpone(ids.clone(), next).await {
+            tracing::warn!(error = %e, "cannot hand jobs back; they come back with their lease");
+        }
+        let mut in_flight = lock(&self.in_flight);
+        for id in ids {
+            in_flight.remove(&id);
+        }
     }
 
     /// The breaker state of `host`, loading it on first use.
@@ -425,9 +532,6 @@ impl Shared {
                 }
             }
         };
-        let Ok(_host_permit) = slot.permits.acquire().await else {
-            return;
-        };
         let Ok(_permit) = self.global.acquire().await else {
             return;
         };
@@ -492,16 +596,20 @@ impl Shared {
         until.saturating_add(millis(spread))
     }
 
-    /// Sends a job of a paused host to after the pause.
+    /// Sends a job of a paused host to after the pause (not an attempt: nothing was sent),
+    /// or drops it when that is past its age limit.
     async fn postpone(&self, job: &Job, until: u64) {
         let next = self.after_pause(until, job.id);
-        self.retry_at(
-            job,
-            next,
-            "host paused by the circuit breaker",
-            DeliveryOutcome::Paused,
-        )
-        .await;
+        let deadline = job.created_ms.saturating_add(millis(self.settings.max_age));
+        if next > deadline {
+            tracing::info!(job = job.id, inbox = ?job.inbox, "giving up: the host is paused past the age limit");
+            self.finish(job, DeliveryOutcome::Failed).await;
+            return;
+        }
+        self.metrics.delivery(DeliveryOutcome::Paused);
+        if let Err(e) = self.store.postpone(vec![job.id], next).await {
+            tracing::warn!(job = job.id, error = %e, "cannot postpone job; it comes back with its lease");
+        }
     }
 }
 

@@ -266,6 +266,41 @@ async fn first_poll_primes_a_new_entry_is_one_signed_create_and_304_sends_nothin
             .starts_with("2010-02-25T11:00:00")
     );
 
+    // The runner polls every interval and stops when told.
+    let before = server.conditionals.lock().unwrap().len();
+    let looping = Poller::new(
+        store.clone(),
+        fetcher(),
+        &url::Url::parse(PUBLIC_URL).unwrap(),
+        PollSettings {
+            interval: Duration::from_millis(100),
+            ..PollSettings::from_config(&Config::load_default().unwrap())
+        },
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let (stop_poll, poll_stopped) = oneshot::channel::<()>();
+    let polling = tokio::spawn(looping.run(async move {
+        let _ = poll_stopped.await;
+    }));
+    assert!(
+        wait_for(Duration::from_secs(5), async || {
+            server.conditionals.lock().unwrap().len() >= before + 3
+        })
+        .await,
+        "polled every interval"
+    );
+    let _ = stop_poll.send(());
+    tokio::time::timeout(Duration::from_secs(5), polling)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        server.conditionals.lock().unwrap()[before..]
+            .iter()
+            .all(|c| c.as_deref() == Some("\"v3\""))
+    );
+    assert_eq!(inbox.count(), 2, "unchanged feed, nothing more sent");
+
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), running)
         .await

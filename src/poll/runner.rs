@@ -25,6 +25,9 @@ use crate::translate::{self, Context, IdMinter, PuppetMap, PuppetRef};
 /// Puppets read per store call.
 const PAGE: usize = 100;
 
+/// Feeds fetched at once.
+const CONCURRENT_FEEDS: usize = 4;
+
 /// How the poller paces itself.
 #[derive(Debug, Clone)]
 pub struct PollSettings {
@@ -154,17 +157,27 @@ impl Poller {
             };
             after = Some(last.handle.clone());
             let full = page.len() == PAGE;
-            for puppet in &page {
-                match self.poll_puppet(puppet).await {
-                    Ok(Polled::Changed { activities, jobs }) => {
-                        tracing::info!(puppet = ?puppet.handle, activities, jobs, "feed changed")
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(puppet = ?puppet.handle, feed = ?puppet.feed_url, error = %e, "poll failed")
-                    }
+            // A few feeds at a time, so one slow feed (up to the fetch timeout) does not
+            // hold up the round.
+            let mut tasks = tokio::task::JoinSet::new();
+            for puppet in page {
+                while tasks.len() >= CONCURRENT_FEEDS {
+                    tasks.join_next().await;
                 }
+                let me = self.clone();
+                tasks.spawn(async move {
+                    match me.poll_puppet(&puppet).await {
+                        Ok(Polled::Changed { activities, jobs }) => {
+                            tracing::info!(puppet = ?puppet.handle, activities, jobs, "feed changed")
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(puppet = ?puppet.handle, feed = ?puppet.feed_url, error = %e, "poll failed")
+                        }
+                    }
+                });
             }
+            while tasks.join_next().await.is_some() {}
             if !full {
                 return;
             }

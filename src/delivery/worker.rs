@@ -305,6 +305,7 @@ impl Shared {
             lane.active += 1;
         }
         let shared = Arc::clone(this);
+        let per_host = this.settings.per_host_concurrency.max(1);
         tasks.spawn(async move {
             let mut task = LaneTask {
                 shared: Arc::clone(&shared),
@@ -321,6 +322,11 @@ impl Shared {
                 drop(guard);
                 let mut lane = lock(&slot.lane);
                 next = lane.waiting.pop_front();
+                if lane.waiting.len() == per_host.saturating_mul(WAITING_PER_TASK) / 2 {
+                    // Half of a full line is gone: ask the loop to lease more for this host
+                    // now rather than at the next idle poll.
+                    shared.wake.notify_one();
+                }
                 if next.is_none() {
                     // Leaving under the lock: a job dispatched from now on starts a new task.
                     lane.active = lane.active.saturating_sub(1);

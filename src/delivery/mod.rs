@@ -10,6 +10,18 @@
 //!
 //! Delivery is at least once: a crash between a 2xx and the job's removal sends it again,
 //! and receivers dedupe by activity id.
+//!
+//! Wiring (what `serve` does with it):
+//!
+//! ```text
+//! let worker = Worker::new(store.clone(), fetcher.clone(), BridgeUrls::new(&public_url),
+//!                          metrics.clone(), Settings::from_config(&config.delivery));
+//! let poller = Poller::new(store.clone(), fetcher, &public_url,
+//!                          PollSettings::from_config(&config), worker.waker());
+//! tokio::spawn(worker.clone().run(shutdown_signal()));   // any Future<Output = ()>
+//! tokio::spawn(poller.run(shutdown_signal()));
+//! // anything that queues deliveries: fan_out(&store, handle, &activity, &worker.waker())
+//! ```
 
 pub mod backoff;
 mod fanout;

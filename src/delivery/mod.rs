@@ -96,3 +96,22 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn shipped_delivery_settings() {
+        let s = Settings::from_config(&Config::load_default().unwrap().delivery);
+        assert_eq!(s.concurrency, 32);
+        assert_eq!(s.per_host_concurrency, 4);
+        assert_eq!(s.lease, Duration::from_secs(60));
+        assert_eq!(s.retry_base, Duration::from_secs(30));
+        assert_eq!(s.retry_max, Duration::from_secs(6 * 3600));
+        assert_eq!(s.max_age, Duration::from_secs(48 * 3600));
+        assert_eq!(s.breaker_failures, 5);
+        assert_eq!(s.breaker_pause, Duration::from_secs(600));
+    }
+}

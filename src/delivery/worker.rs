@@ -208,7 +208,8 @@ impl Worker {
                 }
             }
             let room = max_pending.saturating_sub(lock(&s.in_flight).len());
-            let mut leased = 0;
+            // Jobs put to work in this round (not handed back, not already held).
+            let mut started = 0;
             if room > 0 {
                 let now = now_ms();
                 match s
@@ -221,7 +222,6 @@ impl Worker {
                     .await
                 {
                     Ok(jobs) => {
-                        leased = jobs.len();
                         let mut overflow = Vec::new();
                         for job in jobs {
                             if !lock(&s.in_flight).insert(job.id) {
@@ -229,8 +229,9 @@ impl Worker {
                                 // is still there.
                                 continue;
                             }
-                            if let Some(job) = Shared::dispatch(&s, job, &mut tasks) {
-                                overflow.push(job.id);
+                            match Shared::dispatch(&s, job, &mut tasks) {
+                                Some(job) => overflow.push(job.id),
+                                None => started += 1,
                             }
                         }
                         s.hand_back(overflow).await;
@@ -238,7 +239,9 @@ impl Worker {
                     Err(e) => tracing::error!(error = %e, "cannot lease delivery jobs"),
                 }
             }
-            if leased > 0 && lock(&s.in_flight).len() < max_pending {
+            // More may be due: lease again at once, unless this round only found jobs of
+            // busy hosts (then wait, rather than spin through their backlog).
+            if started > 0 && lock(&s.in_flight).len() < max_pending {
                 continue;
             }
             if depth_at.is_none_or(|t| t.elapsed() >= DEPTH_EVERY) {

@@ -116,6 +116,19 @@ pub struct DeliveryConfig {
     pub max_age_hours: u64,
     /// Concurrent deliveries per host.
     pub per_host_concurrency: u32,
+    /// Concurrent deliveries in all.
+    pub concurrency: u32,
+    /// How long a taken job stays hidden from other pollers, in seconds; after a crash its
+    /// deliveries come back this much later.
+    pub lease_seconds: u64,
+    /// First retry delay in seconds; each further failure doubles it.
+    pub retry_base_seconds: u64,
+    /// Longest retry delay in seconds.
+    pub retry_max_seconds: u64,
+    /// Failures in a row after which a host is paused.
+    pub breaker_failures: u32,
+    /// How long a failing host is paused, in seconds.
+    pub breaker_pause_seconds: u64,
 }
 
 /// `[poll]`: feeds without a hub.
@@ -124,6 +137,8 @@ pub struct DeliveryConfig {
 pub struct PollConfig {
     /// Poll interval in seconds.
     pub interval_seconds: u64,
+    /// Most feed entries looked at per poll.
+    pub max_entries: usize,
 }
 
 /// `[limits]`: caps on what strangers can make the bridge remember, so one puppet or one

@@ -6,7 +6,8 @@
 //! [`config`] reads `bridge.toml`; [`server`] is the HTTP face; [`cli`] the command line;
 //! [`crypto`] holds RSA keys and hashes, [`httpsig`] signs and verifies HTTP requests;
 //! [`net`] is the guarded outbound client; [`identity`] finds legacy accounts and names their
-//! puppets, [`puppet`] builds the puppets' actors; [`poll`] finds what changed in a feed;
+//! puppets, [`puppet`] builds the puppets' actors; [`poll`] finds what changed in a feed and
+//! polls feeds; [`delivery`] is the durable outbound queue's worker and fan-out;
 //! [`metrics`] counts for `/metrics`.
 #![deny(missing_docs)]
 
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod codec;
 pub mod config;
 pub mod crypto;
+pub mod delivery;
 pub mod httpsig;
 pub mod identity;
 pub mod metrics;

@@ -2,5 +2,7 @@
 //! with conditional GETs, and what changed becomes activities for the puppet's followers.
 
 pub mod diff;
+pub mod runner;
 
 pub use diff::{Change, PollState, changes};
+pub use runner::{PollError, PollSettings, Polled, Poller};

@@ -237,6 +237,26 @@ impl Store {
         .await
     }
 
+    /// Makes jobs due again at `next_ms` without counting an attempt: for jobs the worker
+    /// leased but could not start (their host is busy or paused). Jobs gone meanwhile are
+    /// skipped; returns how many moved.
+    pub async fn postpone(&self, job_ids: Vec<u64>, next_ms: u64) -> Result<usize> {
+        self.unblock(move |db| {
+            let moved = (&db.t.jobs, &db.t.due).transaction(|(jobs, due)| {
+                let mut n = 0;
+                for &id in &job_ids {
+                    if let Some(job) = get_job(jobs, id)? {
+                        move_job(jobs, due, job, next_ms)?;
+                        n += 1;
+                    }
+                }
+                Ok(n)
+            })?;
+            Ok(moved)
+        })
+        .await
+    }
+
     /// Removes a job: delivered, or given up on. True if it was queued.
     pub async fn complete(&self, job_id: u64) -> Result<bool> {
         self.unblock(move |db| {

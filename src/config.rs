@@ -133,10 +133,10 @@ pub struct DeliveryConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PollConfig {
-    /// Poll interval in seconds.
-    pub interval_seconds: u64,
     /// Most feed entries looked at per poll.
     pub max_entries: usize,
+    /// Poll interval in seconds.
+    pub interval_seconds: u64,
 }
 
 /// `[translate]`: decoder limits and output policy.

@@ -135,10 +135,10 @@ pub struct DeliveryConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PollConfig {
-    /// Poll interval in seconds.
-    pub interval_seconds: u64,
     /// Most feed entries looked at per poll.
     pub max_entries: usize,
+    /// Poll interval in seconds.
+    pub interval_seconds: u64,
 }
 
 /// `[limits]`: caps on what strangers can make the bridge remember, so one puppet or one

@@ -307,3 +307,94 @@ async fn first_poll_primes_a_new_entry_is_one_signed_create_and_304_sends_nothin
         .unwrap()
         .unwrap();
 }
+
+/// `fixtures/<rel>` with its (one) entry removed: the feed as it was before that entry.
+fn without_entries(feed: &str) -> String {
+    let start = feed.find("<entry").unwrap();
+    let end = feed.rfind("</entry>").unwrap() + "</entry>".len();
+    format!("{}{}", &feed[..start], &feed[end..])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn favourite_and_delete_entries_become_like_and_delete() {
+    for (fixture, handle, want_type) in [
+        ("pleroma/favorite.xml", "fav_at_gs.test", "Like"),
+        ("pleroma/delete.xml", "del_at_gs.test", "Delete"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_store(dir.path()).await;
+        let keys = Keys::default();
+        puppet_key(&store, handle, &keys).await;
+        let inbox = start_inbox(keys.clone()).await;
+        let server = FeedServer::default();
+        let addr = start_feed(server.clone()).await;
+        let full = std::fs::read_to_string(format!(
+            "{}/fixtures/external/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        *server.current.lock().unwrap() = ("\"a\"".into(), without_entries(&full));
+        store
+            .put_puppet(&Puppet {
+                handle: handle.into(),
+                kind: PuppetKind::Person,
+                source: format!("acct:{handle}"),
+                feed_url: Some(format!("http://{addr}/feed.atom")),
+                profile: serde_json::Value::Null,
+                created_ms: 1,
+            })
+            .await
+            .unwrap();
+        store
+            .add_follower(
+                handle,
+                &Follower::new(inbox.url("/users/fan"), inbox.url("/inbox"), None),
+            )
+            .await
+            .unwrap();
+        let worker = Worker::new(
+            store.clone(),
+            fetcher(),
+            urls(),
+            Arc::new(Metrics::default()),
+            fast_settings(),
+        );
+        let poller = Poller::new(
+            store.clone(),
+            fetcher(),
+            &url::Url::parse(PUBLIC_URL).unwrap(),
+            PollSettings::from_config(&Config::load_default().unwrap()),
+            worker.waker(),
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        let running = tokio::spawn(worker.run(async move {
+            let _ = stopped.await;
+        }));
+        let puppet = store.get_puppet_by_handle(handle).await.unwrap().unwrap();
+        assert_eq!(poller.poll_puppet(&puppet).await.unwrap(), Polled::Primed);
+        *server.current.lock().unwrap() = ("\"b\"".into(), full);
+        assert_eq!(
+            poller.poll_puppet(&puppet).await.unwrap(),
+            Polled::Changed {
+                activities: 1,
+                jobs: 1
+            },
+            "{fixture}"
+        );
+        assert!(wait_for(Duration::from_secs(10), async || inbox.count() == 1).await);
+        let r = &inbox.received()[0];
+        assert_eq!(r.signed_by.as_deref(), Ok(urls().actor(handle).as_str()));
+        let v = r.json();
+        assert_eq!(v["type"], want_type, "{fixture}: {v:#}");
+        assert_eq!(v["actor"], urls().actor(handle));
+        assert!(v["object"].is_string() || v["object"].is_object(), "{v:#}");
+        if want_type == "Delete" {
+            assert_eq!(v["object"]["type"], "Tombstone", "{v:#}");
+        }
+        let _ = stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), running)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}

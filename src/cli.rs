@@ -138,10 +138,38 @@ fn serve(config: Config) -> ExitCode {
                 let _ = rx.wait_for(|s| *s).await;
             }
         };
-        // BACKGROUND TASKS: spawn the delivery worker and the feed poller here, each with
-        // `app.clone()` and `stop_rx.clone()` (stop when it turns true), and push their
-        // JoinHandles into `tasks` so shutdown waits for them.
-        let tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+        let stop = |rx: &tokio::sync::watch::Receiver<bool>| {
+            let mut rx = rx.clone();
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            }
+        };
+        // The delivery worker empties the durable queue; the poller feeds it from hubless
+        // legacy feeds. Both stop with the server.
+        let worker = crate::delivery::Worker::new(
+            app.store.clone(),
+            app.fetcher.clone(),
+            (*app.urls).clone(),
+            app.metrics.clone(),
+            crate::delivery::Settings::from_config(&app.config.delivery),
+        );
+        let poller = match url::Url::parse(&app.config.server.public_url) {
+            Ok(public_url) => crate::poll::Poller::new(
+                app.store.clone(),
+                app.fetcher.clone(),
+                &public_url,
+                crate::poll::PollSettings::from_config(&app.config),
+                worker.waker(),
+            ),
+            Err(e) => {
+                eprintln!("server.public_url: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let tasks = vec![
+            tokio::spawn(worker.run(stop(&stop_rx))),
+            tokio::spawn(poller.run(stop(&stop_rx))),
+        ];
         drop(stop_rx);
         let server = tokio::spawn(crate::server::run(listener, app.clone(), stopped));
         shutdown_signal().await;

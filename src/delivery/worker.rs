@@ -161,6 +161,8 @@ impl Worker {
         settings: Settings,
     ) -> Worker {
         let global = Semaphore::new(settings.concurrency.max(1));
+        // Every enqueue signals the store's waker, whoever queues.
+        let wake = store.queue_waker();
         Worker {
             shared: Arc::new(Shared {
                 store,
@@ -169,7 +171,7 @@ impl Worker {
                 metrics,
                 global,
                 settings,
-                wake: Arc::new(Notify::new()),
+                wake,
                 keys: Mutex::new(HashMap::new()),
                 hosts: Mutex::new(HashMap::new()),
                 in_flight: Mutex::new(HashSet::new()),

@@ -30,6 +30,9 @@ pub enum WebfingerError {
     /// Nothing on this bridge has that name (404).
     #[error("no puppet {0:?} on this bridge")]
     Unknown(String),
+    /// A bridged handle whose legacy account could not be found or reached (404).
+    #[error("no legacy account behind {0:?}: {1}")]
+    NotBridged(String, String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreFailure),
@@ -39,7 +42,7 @@ impl Status for WebfingerError {
     fn status(&self) -> StatusCode {
         match self {
             WebfingerError::BadResource(_) => StatusCode::BAD_REQUEST,
-            WebfingerError::Unknown(_) => StatusCode::NOT_FOUND,
+            WebfingerError::Unknown(_) | WebfingerError::NotBridged(..) => StatusCode::NOT_FOUND,
             WebfingerError::Store(e) => e.status(),
         }
     }
@@ -135,9 +138,23 @@ pub(super) async fn webfinger_route(app: &App, query: &str, accept: Option<&str>
         let resource =
             resource.ok_or_else(|| WebfingerError::BadResource("resource is missing".into()))?;
         let handle = handle_of_resource(app, &resource)?;
-        actors::load(app, &handle)
-            .await?
-            .ok_or(WebfingerError::Unknown(resource))
+        if let Some(record) = actors::load(app, &handle).await? {
+            return Ok(record);
+        }
+        // Handles are reversible: a user who searches `@alice_at_gs.example@bridge` makes
+        // the puppet of `alice@gs.example`, found and created here on first use.
+        let Ok(address) = Address::from_handle(&handle) else {
+            return Err(WebfingerError::Unknown(resource));
+        };
+        match super::lookup::ensure_puppet(app, &address.acct()).await {
+            Ok(_) => actors::load(app, &handle)
+                .await?
+                .ok_or(WebfingerError::Unknown(resource)),
+            Err(e) => {
+                tracing::info!(resource = ?resource, error = %e, "no legacy account behind the handle");
+                Err(WebfingerError::NotBridged(resource, e.to_string()))
+            }
+        }
     };
     let record = match answer.await {
         Ok(r) => r,

@@ -141,6 +141,8 @@ pub(crate) struct Inner {
     pub t: Trees,
     path: PathBuf,
     commit: commit::GroupCommit,
+    /// Signalled after every enqueue, so the delivery worker wakes at once.
+    queued: Arc<tokio::sync::Notify>,
 }
 
 /// The bridge's persistent state. Cheap to clone (an `Arc`); the database closes when the
@@ -185,6 +187,7 @@ impl Store {
             t: trees,
             path,
             commit: commit::GroupCommit::start(weak.clone()),
+            queued: Arc::new(tokio::sync::Notify::new()),
         });
         Ok(Store { inner })
     }
@@ -246,6 +249,17 @@ impl Store {
     /// Bytes the database takes on disk.
     pub async fn size_on_disk(&self) -> Result<u64> {
         self.unblock(|db| Ok(db.db.size_on_disk()?)).await
+    }
+
+    /// Notified after every successful enqueue: whoever empties the queue waits on it instead
+    /// of polling, and enqueuers (inbox, fan-out, poller) need no handle on the worker.
+    pub fn queue_waker(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.inner.queued)
+    }
+
+    /// Wakes whoever waits on [`Store::queue_waker`].
+    pub(crate) fn signal_queued(&self) {
+        self.inner.queued.notify_one();
     }
 
     /// The folder the store lives in.

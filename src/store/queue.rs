@@ -127,41 +127,44 @@ impl Store {
             check_part("inbox", &j.inbox)?;
             check_part("signer", &j.signer)?;
         }
-        self.unblock(move |db| {
-            let created_ms = now_ms();
-            let mut jobs = Vec::with_capacity(new.len());
-            for j in new {
-                jobs.push(Job {
-                    id: db.db.generate_id()?,
-                    protocol: j.protocol,
-                    inbox: j.inbox,
-                    signer: j.signer,
-                    content_type: j.content_type,
-                    body: j.body,
-                    attempts: 0,
-                    next_attempt_ms: if j.not_before_ms == 0 {
-                        created_ms
-                    } else {
-                        j.not_before_ms
-                    },
-                    created_ms,
-                    last_error: None,
-                });
-            }
-            let values = jobs
-                .iter()
-                .map(|j| encode(name::JOBS, j))
-                .collect::<Result<Vec<_>>>()?;
-            (&db.t.jobs, &db.t.due).transaction(|(t_jobs, t_due)| {
-                for (j, v) in jobs.iter().zip(&values) {
-                    t_jobs.insert(&job_key(j.id)[..], v.as_slice())?;
-                    t_due.insert(&pair_key(j.next_attempt_ms, j.id)[..], &[][..])?;
+        let jobs = self
+            .unblock(move |db| {
+                let created_ms = now_ms();
+                let mut jobs = Vec::with_capacity(new.len());
+                for j in new {
+                    jobs.push(Job {
+                        id: db.db.generate_id()?,
+                        protocol: j.protocol,
+                        inbox: j.inbox,
+                        signer: j.signer,
+                        content_type: j.content_type,
+                        body: j.body,
+                        attempts: 0,
+                        next_attempt_ms: if j.not_before_ms == 0 {
+                            created_ms
+                        } else {
+                            j.not_before_ms
+                        },
+                        created_ms,
+                        last_error: None,
+                    });
                 }
-                Ok(())
-            })?;
-            Ok(jobs)
-        })
-        .await
+                let values = jobs
+                    .iter()
+                    .map(|j| encode(name::JOBS, j))
+                    .collect::<Result<Vec<_>>>()?;
+                (&db.t.jobs, &db.t.due).transaction(|(t_jobs, t_due)| {
+                    for (j, v) in jobs.iter().zip(&values) {
+                        t_jobs.insert(&job_key(j.id)[..], v.as_slice())?;
+                        t_due.insert(&pair_key(j.next_attempt_ms, j.id)[..], &[][..])?;
+                    }
+                    Ok(())
+                })?;
+                Ok(jobs)
+            })
+            .await?;
+        self.signal_queued();
+        Ok(jobs)
     }
 
     /// Jobs due at `now_ms`, earliest due first, at most `limit`. Read only: a worker that

@@ -1245,3 +1245,21 @@ fn acknowledged_writes_survive_sigkill() {
         );
     });
 }
+
+#[tokio::test]
+async fn a_folder_in_use_is_refused_with_a_clear_error_and_reopens_once_free() {
+    let (_dir, path) = folder();
+    let first = open(&path).await;
+    first.map_ids("tag:a", "https://b/1").await.unwrap();
+    match Store::open_path(&path, 8).await {
+        Err(e @ StoreError::Locked { .. }) => {
+            assert!(e.to_string().contains("in use by another process"), "{e}")
+        }
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    let again = reopen(first).await;
+    assert_eq!(
+        again.ap_for_legacy("tag:a").await.unwrap().as_deref(),
+        Some("https://b/1")
+    );
+}

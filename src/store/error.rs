@@ -7,6 +7,12 @@ pub enum StoreError {
     /// sled reported an I/O error, corruption it detected itself, or a bug.
     #[error("sled: {0}")]
     Sled(#[from] sled::Error),
+    /// Another process (or a store still open in this one) holds the folder.
+    #[error("the store at {path} is in use by another process (is another bridge running?)")]
+    Locked {
+        /// The store folder.
+        path: String,
+    },
     /// A stored record could not be decoded: the bytes on disk are not what this build wrote.
     #[error("corrupt record in tree {tree:?} at key {key:?}: {reason}")]
     Corrupt {

@@ -268,12 +268,34 @@ impl Store {
     }
 }
 
+/// How long opening waits for the folder's lock: sled's own background threads can hold a
+/// just-closed database open for a moment, so a reopen in the same process may race them.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
 fn open_blocking(path: &Path, cache_mb: u64) -> Result<(sled::Db, Trees)> {
-    let db = sled::Config::new()
+    let config = sled::Config::new()
         .path(path)
         .cache_capacity(cache_mb.max(1).saturating_mul(1024 * 1024))
-        .flush_every_ms(Some(FLUSH_EVERY_MS))
-        .open()?;
+        .flush_every_ms(Some(FLUSH_EVERY_MS));
+    let started = std::time::Instant::now();
+    let db = loop {
+        match config.open() {
+            Ok(db) => break db,
+            Err(e) if is_lock_error(&e) && started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) if is_lock_error(&e) => {
+                return Err(StoreError::Locked {
+                    path: path.display().to_string(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     let meta = db.open_tree(name::META)?;
     match read_schema(&meta)? {
         Some(found) if found > SCHEMA_VERSION => {

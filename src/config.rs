@@ -288,6 +288,8 @@ mod tests {
         assert_eq!(c.translate.max_input_bytes, 16 * 1024 * 1024);
         assert_eq!(c.security.mode, HostMode::Denylist);
         assert!(!c.security.allow_private_networks);
+        assert_eq!(c.limits.max_followers_per_puppet, 100_000);
+        assert_eq!(c.limits.max_follows_per_host, 100_000);
     }
 
     #[test]

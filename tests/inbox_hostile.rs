@@ -190,6 +190,35 @@ async fn refused_requests_store_nothing() {
     s.refused("unknown key", &h, ghost_body, 401, "unknown key")
         .await;
 
+    // Authenticated, but not acceptable: a Follow of no puppet, an Undo of someone else's Follow.
+    let nobody = ap::follow(&s.alice.id, &s.bridge.url("/users/nobody_at_x.example"), 7)
+        .to_string()
+        .into_bytes();
+    let h = ap::sign(&s.inbox, &nobody, &s.alice.key_id, &s.alice.key, Utc::now());
+    s.refused("Follow of no puppet", &h, nobody, 404, "is not a puppet")
+        .await;
+    let puppet = s.bridge.url(&format!("/users/{}", s.handle));
+    let undo = serde_json::json!({
+        "id": format!("{}/undo/1", s.alice.id),
+        "type": "Undo",
+        "actor": s.alice.id,
+        "object": {"type": "Follow", "actor": s.bob.id, "object": puppet},
+    })
+    .to_string()
+    .into_bytes();
+    let h = ap::sign(&s.inbox, &undo, &s.alice.key_id, &s.alice.key, Utc::now());
+    s.refused("Undo of another's Follow", &h, undo, 400, "of a Follow by")
+        .await;
+    assert!(
+        !s.bridge
+            .app
+            .store
+            .is_seen(&format!("{}/undo/1", s.alice.id))
+            .await
+            .unwrap(),
+        "a refused activity is not marked seen"
+    );
+
     // An unknown puppet's inbox.
     let a = ap::post(
         &s.bridge.url("/users/nobody_at_x.example/inbox"),

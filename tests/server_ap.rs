@@ -92,6 +92,22 @@ async fn lookup_creates_a_puppet_once_and_describes_it() {
     assert_eq!(again["keys"]["public_key_pem"], pem.as_str());
     assert_eq!(again["actor"], j["actor"]);
 
+    // The actor is rebuilt from what discovery stored.
+    let actor = ap::get(j["actor"].as_str().unwrap(), AP_JSON).await.json();
+    assert_eq!(actor["id"], j["actor"]);
+    assert_eq!(actor["preferredUsername"], handle);
+    assert_eq!(actor["url"], format!("{}/testuser", peer.base()));
+    let aka = actor["alsoKnownAs"].as_array().unwrap();
+    assert!(
+        aka.contains(&json!(format!("{}/user/3", peer.base()))),
+        "{aka:?}"
+    );
+    assert!(
+        actor["name"].as_str().is_some_and(|n| !n.is_empty()),
+        "{actor}"
+    );
+    assert_eq!(actor["publicKey"]["publicKeyPem"], pem.as_str());
+
     // The id minted for the account's acct: URI leads to the puppet.
     let base = url::Url::parse(&bridge.base).unwrap();
     let minter = ostatus_bridge::translate::ids::IdMinter::new(&base);

@@ -317,3 +317,33 @@ pub(super) async fn legacy_route(app: &App, path: &str) -> Response {
         Err(e) => error_reply(&DocumentError::from(e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_prefers_json_and_sends_browsers_away() {
+        for json in [
+            None,
+            Some("application/activity+json"),
+            Some("application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""),
+            Some("application/json"),
+            Some("*/*"),
+            Some("text/html, application/activity+json"),
+        ] {
+            assert_eq!(negotiate(json), Wants::Json, "{json:?}");
+        }
+        let firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        assert_eq!(negotiate(Some(firefox)), Wants::Html);
+    }
+
+    #[test]
+    fn page_urls_escape_their_cursor() {
+        assert_eq!(page_url("https://b/x", None), "https://b/x?page=true");
+        assert_eq!(
+            page_url("https://b/x", Some(("after", "https://p/u?a=1&b"))),
+            "https://b/x?page=true&after=https%3A%2F%2Fp%2Fu%3Fa%3D1%26b"
+        );
+    }
+}

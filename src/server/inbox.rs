@@ -242,9 +242,6 @@ async fn apply(
     match kind {
         "Follow" => follow(app, actor, activity, fetched).await,
         "Undo" if object.and_then(type_of) == Some("Follow") => {
-            if !first_sight(app, activity).await? {
-                return Ok(Outcome::Duplicate);
-            }
             let follow = object.unwrap_or(&Value::Null);
             if let Some(inner) = follow.get("actor").and_then(id_of)
                 && inner != actor
@@ -252,6 +249,9 @@ async fn apply(
                 return Err(InboxError::Malformed(format!(
                     "Undo by {actor} of a Follow by {inner}"
                 )));
+            }
+            if !first_sight(app, activity).await? {
+                return Ok(Outcome::Duplicate);
             }
             let handle = follow
                 .get("object")

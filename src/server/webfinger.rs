@@ -233,3 +233,21 @@ pub(super) fn nodeinfo(_app: &App) -> Response {
     )
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_only_when_asked_for() {
+        assert!(wants_xml(Some("application/xrd+xml")));
+        assert!(wants_xml(Some("application/xml")));
+        assert!(!wants_xml(Some(
+            "application/jrd+json, application/xml;q=0.5"
+        )));
+        assert!(!wants_xml(Some("*/*")));
+        assert!(!wants_xml(None));
+        assert!(host_meta_wants_json(Some("application/json")));
+        assert!(!host_meta_wants_json(Some("application/xrd+xml")));
+    }
+}

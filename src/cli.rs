@@ -130,53 +130,20 @@ fn serve(config: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        // One shutdown signal, watched by the server and by every background task.
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let stopped = {
-            let mut rx = stop_rx.clone();
-            async move {
-                let _ = rx.wait_for(|s| *s).await;
-            }
-        };
-        let stop = |rx: &tokio::sync::watch::Receiver<bool>| {
-            let mut rx = rx.clone();
-            async move {
-                let _ = rx.wait_for(|s| *s).await;
-            }
-        };
-        // The delivery worker empties the durable queue; the poller feeds it from hubless
-        // legacy feeds. Both stop with the server.
-        let worker = crate::delivery::Worker::new(
-            app.store.clone(),
-            app.fetcher.clone(),
-            (*app.urls).clone(),
-            app.metrics.clone(),
-            crate::delivery::Settings::from_config(&app.config.delivery),
-        );
-        let poller = match url::Url::parse(&app.config.server.public_url) {
-            Ok(public_url) => crate::poll::Poller::new(
-                app.store.clone(),
-                app.fetcher.clone(),
-                &public_url,
-                crate::poll::PollSettings::from_config(&app.config),
-                worker.waker(),
-            ),
-            Err(e) => {
-                eprintln!("server.public_url: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        let tasks = vec![
-            tokio::spawn(worker.run(stop(&stop_rx))),
-            tokio::spawn(poller.run(stop(&stop_rx))),
-        ];
-        drop(stop_rx);
-        let server = tokio::spawn(crate::server::run(listener, app.clone(), stopped));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let bridge = tokio::spawn(crate::server::serve(listener, app.clone(), async move {
+            let _ = stop_rx.await;
+        }));
         shutdown_signal().await;
-        let _ = stop_tx.send(true);
+        let _ = stop_tx.send(());
         let mut code = ExitCode::SUCCESS;
-        for t in tasks.into_iter().chain(std::iter::once(server)) {
-            if let Err(e) = t.await {
+        match bridge.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                eprintln!("{e}");
+                code = ExitCode::from(2);
+            }
+            Err(e) => {
                 eprintln!("a task failed during shutdown: {e}");
                 code = ExitCode::FAILURE;
             }

@@ -255,6 +255,54 @@ async fn metrics_reply(app: &App) -> Response {
     errors::text_reply(app.metrics.render(), "text/plain; version=0.0.4")
 }
 
+/// The whole bridge until `shutdown` completes: the HTTP face ([`run`]), the delivery worker
+/// that empties the durable queue, and the poller that feeds it from hubless legacy feeds.
+/// Returns once all three have stopped; the caller flushes the store. `cli serve` and the
+/// end-to-end tests start the bridge through this one function.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), state::StateError> {
+    let public_url = url::Url::parse(&app.config.server.public_url)?;
+    let worker = crate::delivery::Worker::new(
+        app.store.clone(),
+        app.fetcher.clone(),
+        (*app.urls).clone(),
+        app.metrics.clone(),
+        crate::delivery::Settings::from_config(&app.config.delivery),
+    );
+    let poller = crate::poll::Poller::new(
+        app.store.clone(),
+        app.fetcher.clone(),
+        &public_url,
+        crate::poll::PollSettings::from_config(&app.config),
+        worker.waker(),
+    );
+    // One signal, watched by all three.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |rx: &tokio::sync::watch::Receiver<bool>| {
+        let mut rx = rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let tasks = [
+        tokio::spawn(worker.run(stopped(&stop_rx))),
+        tokio::spawn(poller.run(stopped(&stop_rx))),
+        tokio::spawn(run(listener, app, stopped(&stop_rx))),
+    ];
+    drop(stop_rx);
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    for t in tasks {
+        if let Err(e) = t.await {
+            tracing::error!(error = %e, "a bridge task failed");
+        }
+    }
+    Ok(())
+}
+
 /// Serves until `shutdown` completes, then finishes in-flight requests and returns.
 pub async fn run(
     listener: TcpListener,

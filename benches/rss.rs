@@ -7,8 +7,9 @@
 //! Each prints the process's peak resident set (VmHWM from /proc/self/status, Linux only)
 //! and the store's size on disk. The page cache is the shipped `[store] cache_mb`.
 //!
-//! Run: `cargo run --release --example rss -- fill /tmp/rss && cargo run --release --example
-//! rss -- open /tmp/rss`.
+//! Run: `cargo bench --bench rss -- fill /tmp/rss && cargo bench --bench rss -- open /tmp/rss`
+//! (`RSS_CACHE_MB=16` to try another page cache). Without a mode (as in a plain
+//! `cargo bench`) it only prints this usage.
 
 use std::time::Instant;
 
@@ -30,10 +31,21 @@ fn status_kb(field: &str) -> Option<u64> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::load_default()?;
-    let args: Vec<String> = std::env::args().collect();
-    let (Some(mode), Some(dir)) = (args.get(1), args.get(2)) else {
-        return Err("usage: rss fill|open DIR".into());
+    let mut config = Config::load_default()?;
+    if let Some(mb) = std::env::var("RSS_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.store.cache_mb = mb;
+    }
+    // cargo bench passes `--bench`; only the positional arguments count.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let (Some(mode), Some(dir)) = (args.first(), args.get(1)) else {
+        println!("usage: cargo bench --bench rss -- fill|open DIR");
+        return Ok(());
     };
     let store = Store::open_path(
         std::path::Path::new(dir).join("sled-0-34"),

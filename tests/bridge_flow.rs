@@ -280,6 +280,16 @@ async fn a_fediverse_user_follows_a_legacy_account_reads_it_and_unfollows() {
         "{note}"
     );
 
+    // The note the bridge minted is dereferenceable at its id.
+    let note_id = note["id"].as_str().unwrap();
+    assert!(note_id.starts_with(&format!("{base}/legacy/")), "{note_id}");
+    let fetched = get(note_id, "application/activity+json").await;
+    assert_eq!(fetched.status, 200, "{}", fetched.body);
+    let fetched = fetched.json();
+    assert_eq!(fetched["id"], note_id);
+    assert_eq!(fetched["content"], note["content"]);
+    assert!(fetched.get("@context").is_some(), "{fetched}");
+
     // Undo Follow: the follower is gone and the next entry is not delivered.
     let undo = json!({
         "@context": "https://www.w3.org/ns/activitystreams",

@@ -1263,3 +1263,45 @@ async fn a_folder_in_use_is_refused_with_a_clear_error_and_reopens_once_free() {
         Some("https://b/1")
     );
 }
+
+#[tokio::test]
+async fn objects_are_found_by_id_in_their_newest_state_and_survive_reopen() {
+    let (_dir, path) = folder();
+    let store = open(&path).await;
+    let id = "https://bridge.example/legacy/tag:gs.example,2012:noticeId=1:objectType=note";
+    let create = json!({"type": "Create", "object": {"id": id, "type": "Note", "content": "v1"}});
+    let update = json!({"type": "Update", "object": {"id": id, "type": "Note", "content": "v2"}});
+    let first = store
+        .append_entry("alice_at_gs.example", &create)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.object_by_id(id).await.unwrap().unwrap().activity,
+        create
+    );
+    let second = store
+        .append_entry("alice_at_gs.example", &update)
+        .await
+        .unwrap();
+    assert!(second > first);
+    // An activity without an embedded object indexes nothing.
+    store
+        .append_entry(
+            "alice_at_gs.example",
+            &json!({"type": "Like", "object": id}),
+        )
+        .await
+        .unwrap();
+    let store = reopen(store).await;
+    let found = store.object_by_id(id).await.unwrap().unwrap();
+    assert_eq!(found.handle, "alice_at_gs.example");
+    assert_eq!(found.seq, second);
+    assert_eq!(found.activity["object"]["content"], "v2");
+    assert_eq!(
+        store
+            .object_by_id("https://bridge.example/nope")
+            .await
+            .unwrap(),
+        None
+    );
+}

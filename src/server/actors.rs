@@ -296,10 +296,16 @@ pub(super) async fn entry_route(app: &App, handle: &str, seq: &str) -> Response 
 }
 
 /// `GET /legacy/<percent-encoded legacy id>`: an id the translate layer minted
-/// ([`crate::translate::ids::IdMinter`]). A legacy account with a puppet is redirected to the
-/// puppet's actor; objects are not kept by id yet, so any other id is 404.
+/// ([`crate::translate::ids::IdMinter`]). A bridged object is served as the newest entry of
+/// its puppet's outbox holds it (a deleted one as its Tombstone, with 410 Gone, as Mastodon
+/// answers); a legacy account with a puppet is redirected to the puppet's actor.
 pub(super) async fn legacy_route(app: &App, path: &str) -> Response {
     let minted = format!("{}{path}", app.urls.base());
+    match app.store.object_by_id(&minted).await {
+        Ok(Some(found)) => return object_reply(found.activity),
+        Ok(None) => {}
+        Err(e) => return error_reply(&DocumentError::from(e)),
+    }
     let legacy = url::Url::parse(app.urls.base())
         .ok()
         .and_then(|base| crate::translate::ids::IdMinter::new(&base).unmint(&minted));
@@ -312,10 +318,29 @@ pub(super) async fn legacy_route(app: &App, path: &str) -> Response {
             Err(_) => error_reply(&DocumentError::NotFound(format!("{legacy:?}"))),
         },
         Ok(None) => error_reply(&DocumentError::NotFound(format!(
-            "legacy object {legacy:?} (only accounts with puppets resolve)"
+            "{legacy:?} names no object or account this bridge has bridged"
         ))),
         Err(e) => error_reply(&DocumentError::from(e)),
     }
+}
+
+/// The object of a stored activity, with the activity's `@context`.
+fn object_reply(activity: Value) -> Response {
+    let Value::Object(mut a) = activity else {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let Some(Value::Object(mut object)) = a.remove("object") else {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    };
+    if let Some(ctx) = a.remove("@context") {
+        object.insert("@context".into(), ctx);
+    }
+    let gone = object.get("type").and_then(Value::as_str) == Some("Tombstone");
+    let mut r = json_reply(&Value::Object(object), ACTIVITY_JSON);
+    if gone {
+        *r.status_mut() = StatusCode::GONE;
+    }
+    r
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
-use super::codec::{check_part, composite, decode, encode, now_ms, prefix, suffix_u64};
+use super::codec::{check_part, composite, decode, encode, now_ms, prefix, suffix_u64, utf8};
 use super::{Inner, Result, Store, add_count, name, read_count};
 
 /// One entry of a puppet's outbox.
@@ -36,21 +36,77 @@ pub struct Report {
     pub activity: serde_json::Value,
 }
 
+/// An object found by its id: the entry that carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectEntry {
+    /// The puppet whose outbox holds it.
+    pub handle: String,
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The whole activity; the object is its `object`.
+    pub activity: serde_json::Value,
+}
+
 impl Store {
-    /// Appends an activity to `puppet`'s outbox; returns its sequence number.
+    /// Appends an activity to `puppet`'s outbox; returns its sequence number. The id of the
+    /// object it carries (a Create's note, an Update's new version, a Delete's Tombstone) is
+    /// indexed in the same transaction, so the object stays dereferenceable by its id in its
+    /// latest state ([`Store::object_by_id`]).
     pub async fn append_entry(&self, puppet: &str, activity: &serde_json::Value) -> Result<u64> {
         check_part("handle", puppet)?;
         let value = encode(name::ENTRIES, activity)?;
+        let object_id = activity
+            .get("object")
+            .and_then(|o| o.get("id"))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        if let Some(id) = &object_id {
+            check_part("object id", id)?;
+        }
         let puppet = puppet.to_owned();
         self.unblock(move |db| {
             let seq = db.db.generate_id()?;
             let key = composite(&puppet, &seq.to_be_bytes());
-            (&db.t.entries, &db.t.entry_counts).transaction(|(entries, counts)| {
-                entries.insert(key.as_slice(), value.as_slice())?;
-                add_count(counts, name::ENTRY_COUNTS, puppet.as_bytes(), 1)?;
-                Ok(())
-            })?;
+            (&db.t.entries, &db.t.entry_counts, &db.t.objects).transaction(
+                |(entries, counts, objects)| {
+                    entries.insert(key.as_slice(), value.as_slice())?;
+                    add_count(counts, name::ENTRY_COUNTS, puppet.as_bytes(), 1)?;
+                    if let Some(id) = &object_id {
+                        objects.insert(id.as_bytes(), key.as_slice())?;
+                    }
+                    Ok(())
+                },
+            )?;
             Ok(seq)
+        })
+        .await
+    }
+
+    /// The object with id `object_id` as the newest entry that carried it holds it, with that
+    /// entry's puppet and sequence number: what `GET <object id>` serves.
+    pub async fn object_by_id(&self, object_id: &str) -> Result<Option<ObjectEntry>> {
+        check_part("object id", object_id)?;
+        let id = object_id.to_owned();
+        self.unblock(move |db| {
+            let Some(key) = db.t.objects.get(id.as_bytes())? else {
+                return Ok(None);
+            };
+            let Some(v) = db.t.entries.get(&key)? else {
+                return Ok(None);
+            };
+            let activity: serde_json::Value = decode(name::ENTRIES, &key, &v)?;
+            let seq = suffix_u64(name::ENTRIES, &key)?;
+            // `handle 0x00 seq`: the handle is what precedes the separator and the seq.
+            let handle = utf8(
+                name::ENTRIES,
+                &key,
+                key.get(..key.len().saturating_sub(9)).unwrap_or_default(),
+            )?;
+            Ok(Some(ObjectEntry {
+                handle,
+                seq,
+                activity,
+            }))
         })
         .await
     }

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use codec::{host_of, now_ms};
-pub use entries::{Entry, Report};
+pub use entries::{Entry, ObjectEntry, Report};
 pub use error::StoreError;
 pub use follows::Follower;
 pub use identities::{Identity, Protocol};
@@ -77,6 +77,7 @@ pub(crate) mod name {
     pub const DEAD: &str = "inbox-dead-since";
     pub const FLAGS: &str = "seq-flag";
     pub const INBOUND: &str = "seq-inbound";
+    pub const OBJECTS: &str = "object-id-handle-seq";
 }
 
 /// Key of the schema version in the `meta` tree (value: u32 big-endian).
@@ -105,6 +106,7 @@ pub(crate) struct Trees {
     pub dead: sled::Tree,
     pub flags: sled::Tree,
     pub inbound: sled::Tree,
+    pub objects: sled::Tree,
 }
 
 impl Trees {
@@ -131,6 +133,7 @@ impl Trees {
             dead: db.open_tree(name::DEAD)?,
             flags: db.open_tree(name::FLAGS)?,
             inbound: db.open_tree(name::INBOUND)?,
+            objects: db.open_tree(name::OBJECTS)?,
         })
     }
 }

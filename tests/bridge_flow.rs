@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::ap::{get, post, sign};
-use ostatus_bridge::config::Config;
 use ostatus_bridge::crypto::KeyPair;
 use ostatus_bridge::httpsig::{FnLookup, FoundKey, LookupError, Request, key_from_document};
 use ostatus_bridge::server::{self, App};
@@ -167,11 +166,7 @@ async fn a_fediverse_user_follows_a_legacy_account_reads_it_and_unfollows() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_layers(None, |_| None).unwrap();
-    config.server.public_url = format!("http://{addr}");
-    config.store.path = dir.path().join("sled-0-34");
-    config.security.allow_private_networks = true;
-    config.security.allow_http = true;
+    let mut config = common::ap::loopback_config(addr, dir.path());
     config.poll.interval_seconds = 1;
     let store = Store::open(&config.store).await.unwrap();
     let app = App::new(config, store).unwrap();

@@ -96,10 +96,7 @@ fn assert_all_signed(inbox: &Inbox) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fan_out_posts_once_per_shared_inbox_skips_dead_ones_and_every_post_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let keys = Keys::default();
-    puppet_key(&store, PUPPET, &keys).await;
+    let (_dir, store, keys) = store_with_puppet(PUPPET).await;
     let a = start_inbox(keys.clone()).await;
     let b = start_inbox(keys.clone()).await;
     for n in 0..3 {
@@ -165,10 +162,7 @@ async fn fan_out_posts_once_per_shared_inbox_skips_dead_ones_and_every_post_veri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_are_retried_with_fresh_signatures_until_delivered() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let keys = Keys::default();
-    puppet_key(&store, PUPPET, &keys).await;
+    let (_dir, store, keys) = store_with_puppet(PUPPET).await;
     let a = start_inbox(keys.clone()).await;
     follow(&store, 0, a.url("/users/u/inbox"), None).await;
     a.script("/users/u/inbox", &[500, 503, 429]);
@@ -201,10 +195,7 @@ async fn server_errors_are_retried_with_fresh_signatures_until_delivered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gone_marks_the_inbox_dead_and_nothing_more_is_sent_there() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let keys = Keys::default();
-    puppet_key(&store, PUPPET, &keys).await;
+    let (_dir, store, keys) = store_with_puppet(PUPPET).await;
     let a = start_inbox(keys.clone()).await;
     let inbox = a.url("/users/gone/inbox");
     follow(&store, 0, inbox.clone(), None).await;
@@ -240,10 +231,7 @@ async fn gone_marks_the_inbox_dead_and_nothing_more_is_sent_there() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_breaker_pauses_a_failing_host_then_one_probe_goes_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let keys = Keys::default();
-    puppet_key(&store, PUPPET, &keys).await;
+    let (_dir, store, keys) = store_with_puppet(PUPPET).await;
     let a = start_inbox(keys.clone()).await;
     a.answer(500);
     for n in 0..3 {
@@ -306,10 +294,7 @@ async fn the_breaker_pauses_a_failing_host_then_one_probe_goes_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deliveries_past_max_age_are_dropped() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let keys = Keys::default();
-    puppet_key(&store, PUPPET, &keys).await;
+    let (_dir, store, keys) = store_with_puppet(PUPPET).await;
     let a = start_inbox(keys.clone()).await;
     a.answer(503);
     follow(&store, 0, a.url("/users/u/inbox"), None).await;
@@ -334,10 +319,7 @@ async fn deliveries_past_max_age_are_dropped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_host_concurrency_is_never_exceeded() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let keys = Keys::default();
-    puppet_key(&store, PUPPET, &keys).await;
+    let (_dir, store, keys) = store_with_puppet(PUPPET).await;
     let mut hosts = Vec::new();
     for _ in 0..3 {
         let h = start_inbox(keys.clone()).await;
@@ -379,10 +361,7 @@ async fn per_host_concurrency_is_never_exceeded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_host_with_a_long_queue_does_not_hold_back_other_hosts() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let keys = Keys::default();
-    puppet_key(&store, PUPPET, &keys).await;
+    let (_dir, store, keys) = store_with_puppet(PUPPET).await;
     puppet_key(&store, "slowpoke", &keys).await;
     let slow = start_inbox(keys.clone()).await;
     *slow.delay.lock().unwrap() = Duration::from_millis(1000);
@@ -435,10 +414,7 @@ async fn a_slow_host_with_a_long_queue_does_not_hold_back_other_hosts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_is_prompt_and_a_woken_worker_sends_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let keys = Keys::default();
-    puppet_key(&store, PUPPET, &keys).await;
+    let (_dir, store, keys) = store_with_puppet(PUPPET).await;
     let a = start_inbox(keys.clone()).await;
     follow(&store, 0, a.url("/users/u/inbox"), None).await;
     // An idle poll far longer than the test: only the wake-up can explain a prompt POST.

@@ -34,18 +34,26 @@ impl Bridge {
     }
 }
 
+/// The shipped configuration moved to loopback: public URL `http://addr`, a small store in
+/// `dir`, plain http and private addresses allowed.
+pub fn loopback_config(addr: SocketAddr, dir: &std::path::Path) -> Config {
+    let mut config = Config::from_layers(None, |_| None).unwrap();
+    config.server.public_url = format!("http://{addr}");
+    config.store.path = dir.join("sled-0-34");
+    config.store.cache_mb = 4;
+    config.security.allow_private_networks = true;
+    config.security.allow_http = true;
+    config
+}
+
 /// Starts a bridge on 127.0.0.1:0 with plain http allowed, private networks as given, and
 /// `tweak` applied to the configuration.
 pub async fn start_bridge(allow_private: bool, tweak: impl FnOnce(&mut Config)) -> Bridge {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_layers(None, |_| None).unwrap();
-    config.server.public_url = format!("http://{addr}");
-    config.store.path = dir.path().join("sled-0-34");
-    config.store.cache_mb = 4;
+    let mut config = loopback_config(addr, dir.path());
     config.security.allow_private_networks = allow_private;
-    config.security.allow_http = true;
     config.security.max_body_bytes = 64 * 1024;
     tweak(&mut config);
     let store = Store::open(&config.store).await.unwrap();

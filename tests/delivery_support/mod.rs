@@ -281,3 +281,13 @@ pub async fn wait_for(limit: Duration, mut cond: impl AsyncFnMut() -> bool) -> b
     }
     cond().await
 }
+
+/// A fresh store in a temp dir with puppet `handle` and its key registered in `keys`: what
+/// nearly every delivery test starts from. Keep the dir alive as long as the store.
+pub async fn store_with_puppet(handle: &str) -> (tempfile::TempDir, Store, Keys) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let keys = Keys::default();
+    puppet_key(&store, handle, &keys).await;
+    (dir, store, keys)
+}

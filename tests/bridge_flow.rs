@@ -108,6 +108,20 @@ async fn start_peer() -> Peer {
             .body(doc.clone())
             .unwrap()
     });
+    let note = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{actor}/notes/1"), "type": "Note", "attributedTo": actor,
+        "content": "<p>what do you think, GNU social?</p>",
+    })
+    .to_string();
+    let note_route = warp::path!("users" / "bob" / "notes" / "1")
+        .and(warp::get())
+        .map(move || {
+            warp::http::Response::builder()
+                .header("content-type", "application/activity+json")
+                .body(note.clone())
+                .unwrap()
+        });
     let log = inbox.clone();
     let inbox_route = warp::path!("users" / "bob" / "inbox")
         .and(warp::post())
@@ -138,7 +152,7 @@ async fn start_peer() -> Peer {
             },
         );
     tokio::spawn(
-        warp::serve(doc_route.or(inbox_route))
+        warp::serve(doc_route.or(note_route).or(inbox_route))
             .incoming(listener)
             .run(),
     );
@@ -226,6 +240,8 @@ async fn a_fediverse_user_follows_a_legacy_account_reads_it_and_unfollows() {
     let hits = legacy.feed_hits();
     wait_until(20, "first poll", || legacy.feed_hits() > hits).await;
     let lbase = legacy.base();
+    // A reply to the fediverse user's own post (served by the peer).
+    let parent = format!("{}/notes/1", peer.actor);
     let entry = format!(
         r#"<entry>
  <id>tag:127.0.0.1,2026-12-03:noticeId=8:objectType=comment</id>
@@ -235,7 +251,7 @@ async fn a_fediverse_user_follows_a_legacy_account_reads_it_and_unfollows() {
  <activity:object-type>http://activitystrea.ms/schema/1.0/comment</activity:object-type>
  <published>2026-12-03T10:00:08+00:00</published>
  <updated>2026-12-03T10:00:08+00:00</updated>
- <thr:in-reply-to ref="{lbase}/notice/7" href="{lbase}/notice/7"/>
+ <thr:in-reply-to ref="{parent}" href="{parent}"/>
  <link rel="mentioned" ostatus:object-type="http://activitystrea.ms/schema/1.0/collection" href="http://activityschema.org/collection/public"/>
  <content type="html">Hello &lt;b&gt;in process&lt;/b&gt;</content>
 </entry>
@@ -260,13 +276,22 @@ async fn a_fediverse_user_follows_a_legacy_account_reads_it_and_unfollows() {
         "tag:127.0.0.1,2026-12-03:noticeId=8:objectType=comment"
     );
     // A reference with its own URL is written as a Link-like object; both forms name the id.
-    let parent = &note["inReplyTo"];
-    let parent_id = parent.as_str().or(parent["id"].as_str());
-    assert_eq!(
-        parent_id,
-        Some(format!("{lbase}/notice/7").as_str()),
-        "{parent}"
-    );
+    let parent_ref = &note["inReplyTo"];
+    let parent_id = parent_ref.as_str().or(parent_ref["id"].as_str());
+    assert_eq!(parent_id, Some(parent.as_str()), "{parent_ref}");
+    // The parent's author (found by fetching the parent) is mentioned and copied.
+    let mentioned = note["tag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["type"] == "Mention" && t["href"] == peer.actor.as_str());
+    assert!(mentioned, "{note}");
+    let copied = note["cc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == peer.actor.as_str());
+    assert!(copied, "{note}");
     assert!(
         note["content"]
             .as_str()

@@ -2,6 +2,7 @@
 //! with conditional GETs, and what changed becomes activities for the puppet's followers.
 
 pub mod diff;
+pub mod parent;
 pub mod runner;
 
 pub use diff::{Change, PollState, changes};

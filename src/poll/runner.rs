@@ -242,9 +242,20 @@ impl Poller {
         let mut activities = 0;
         let mut jobs = 0;
         for (change, entry) in changes {
-            let Some(activity) = self.to_as2(puppet, entry, change, format, &ctx) else {
+            let Some(mut activity) = self.to_as2(puppet, entry, change, format, &ctx) else {
                 continue;
             };
+            let parent = activity
+                .get("object")
+                .and_then(|o| o.get("inReplyTo"))
+                .and_then(|p| p.as_str().or_else(|| p.get("id").and_then(Value::as_str)))
+                .map(str::to_string);
+            if let Some(parent) = parent
+                && let Some(author) =
+                    super::parent::parent_author(&self.store, &self.fetcher, &parent).await
+            {
+                super::parent::mention(&mut activity, &author);
+            }
             // Stored before it is sent, so the outbox can answer for what followers get.
             self.store.append_entry(&puppet.handle, &activity).await?;
             jobs += delivery::fan_out(&self.store, &puppet.handle, &activity, &self.wake).await?;

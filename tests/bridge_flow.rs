@@ -310,6 +310,59 @@ async fn a_fediverse_user_follows_a_legacy_account_reads_it_and_unfollows() {
     assert_eq!(fetched["content"], note["content"]);
     assert!(fetched.get("@context").is_some(), "{fetched}");
 
+    // A post whose legacy id is an http URL (StatusNet style) gets an id on the bridge, and a
+    // reply to it points there (the legacy ids stay in atomUri / inReplyToAtomUri).
+    let http_post = format!("{lbase}/notice/20");
+    let plain_entry = |id: &str, extra: &str, text: &str| {
+        format!(
+            r#"<entry>
+ <id>{id}</id>
+ <author><name>testuser</name><uri>{lbase}/user/3</uri></author>
+ <activity:verb>http://activitystrea.ms/schema/1.0/post</activity:verb>
+ <activity:object-type>http://activitystrea.ms/schema/1.0/note</activity:object-type>
+ <published>2026-12-03T11:00:00+00:00</published>
+ <updated>2026-12-03T11:00:00+00:00</updated>
+ {extra}
+ <link rel="mentioned" ostatus:object-type="http://activitystrea.ms/schema/1.0/collection" href="http://activityschema.org/collection/public"/>
+ <content type="html">{text}</content>
+</entry>
+"#
+        )
+    };
+    let add = |entry: String| {
+        let mut feed = legacy.feed.lock().unwrap();
+        let at = feed.find("<entry>").unwrap();
+        feed.insert_str(at, &entry);
+    };
+    add(plain_entry(&http_post, "", "an http-id post"));
+    wait_until(20, "second Create", || peer.received("Create").len() == 2).await;
+    let second = peer.received("Create").remove(1);
+    let bridged_id = second.body["object"]["id"].as_str().unwrap().to_string();
+    assert!(
+        bridged_id.starts_with(&format!("{base}/legacy/")),
+        "{bridged_id}"
+    );
+    assert_eq!(second.body["object"]["atomUri"], http_post.as_str());
+    assert!(
+        !second.body["id"].as_str().unwrap().starts_with(&lbase),
+        "the activity id is on the bridge too: {}",
+        second.body["id"]
+    );
+    add(plain_entry(
+        &format!("{lbase}/notice/21"),
+        &format!(r#"<thr:in-reply-to ref="{http_post}" href="{http_post}"/>"#),
+        "replying to myself",
+    ));
+    wait_until(20, "third Create", || peer.received("Create").len() == 3).await;
+    let third = peer.received("Create").remove(2);
+    assert_eq!(third.body["object"]["inReplyTo"], bridged_id.as_str());
+    assert_eq!(third.body["object"]["inReplyToAtomUri"], http_post.as_str());
+    let self_mentions = third.body["object"]["tag"]
+        .as_array()
+        .map(|t| t.iter().filter(|x| x["type"] == "Mention").count())
+        .unwrap_or(0);
+    assert_eq!(self_mentions, 0, "a self-reply mentions nobody");
+
     // Undo Follow: the follower is gone and the next entry is not delivered.
     let undo = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -332,7 +385,7 @@ async fn a_fediverse_user_follows_a_legacy_account_reads_it_and_unfollows() {
         feed.insert_str(at, &entry.replace("noticeId=8", "noticeId=9"));
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(peer.received("Create").len(), 1);
+    assert_eq!(peer.received("Create").len(), 3);
     // Every POST the peer got verified.
     for d in peer.inbox.lock().unwrap().iter() {
         assert!(d.signed_by.is_ok(), "{d:?}");

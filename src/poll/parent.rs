@@ -77,6 +77,15 @@ pub fn mention(activity: &mut Value, author: &str) {
     }
 }
 
+/// Makes the object reply to `bridged` (the bridge's id of the parent) instead of `legacy`,
+/// keeping the legacy id in `inReplyToAtomUri` for servers that knew it.
+pub fn repoint_reply(activity: &mut Value, legacy: &str, bridged: &str) {
+    if let Some(Value::Object(o)) = activity.get_mut("object") {
+        o.insert("inReplyTo".into(), json!(bridged));
+        o.entry("inReplyToAtomUri").or_insert(json!(legacy));
+    }
+}
+
 fn add_cc(m: &mut serde_json::Map<String, Value>, who: &str) {
     let listed = |v: Option<&Value>| match v {
         Some(Value::Array(l)) => l.iter().any(|x| x.as_str() == Some(who)),

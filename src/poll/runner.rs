@@ -250,11 +250,21 @@ impl Poller {
                 .and_then(|o| o.get("inReplyTo"))
                 .and_then(|p| p.as_str().or_else(|| p.get("id").and_then(Value::as_str)))
                 .map(str::to_string);
-            if let Some(parent) = parent
-                && let Some(author) =
+            if let Some(parent) = parent {
+                // A reply to another bridged post points at that post's bridge id.
+                let bridged = self.minter.mint_web(&parent);
+                let parent = match self.store.object_by_id(&bridged).await {
+                    Ok(Some(_)) if bridged != parent => {
+                        super::parent::repoint_reply(&mut activity, &parent, &bridged);
+                        bridged
+                    }
+                    _ => parent,
+                };
+                if let Some(author) =
                     super::parent::parent_author(&self.store, &self.fetcher, &parent).await
-            {
-                super::parent::mention(&mut activity, &author);
+                {
+                    super::parent::mention(&mut activity, &author);
+                }
             }
             // Stored before it is sent, so the outbox can answer for what followers get.
             self.store.append_entry(&puppet.handle, &activity).await?;
@@ -322,8 +332,32 @@ impl Poller {
         let mut doc = Document::Activity(entry);
         translate::prepare(&mut doc, from, Format::As2, ctx);
         let mut v = codec::as2::encode_value(&doc);
+        rehome(&mut v, &self.minter, self.urls.base());
         finish_activity(&mut v, &self.urls.actor(&puppet.handle));
         Some(v)
+    }
+}
+
+/// Moves the ids of a bridged activity and of the object it carries onto the bridge's host
+/// ([`IdMinter::mint_web`]): the puppet is the actor, and receivers expect its posts under its
+/// origin. The legacy id stays in `atomUri`, and the object's `url` keeps its page.
+fn rehome(v: &mut Value, minter: &IdMinter, base: &str) {
+    let Value::Object(a) = v else {
+        return;
+    };
+    let foreign = |id: &str| IdMinter::is_web_id(id) && !id.starts_with(base);
+    if let Some(Value::String(id)) = a.get_mut("id")
+        && foreign(id)
+    {
+        *id = minter.mint_web(id);
+    }
+    if let Some(Value::Object(o)) = a.get_mut("object") {
+        let legacy = o.get("id").and_then(Value::as_str).map(str::to_string);
+        if let Some(legacy) = legacy.filter(|id| foreign(id)) {
+            o.insert("id".into(), Value::String(minter.mint_web(&legacy)));
+            o.entry("atomUri").or_insert(Value::String(legacy.clone()));
+            o.entry("url").or_insert(Value::String(legacy));
+        }
     }
 }
 

@@ -56,6 +56,17 @@ impl IdMinter {
         ))
     }
 
+    /// The bridge's id for any legacy id, web ids included. A bridged post must have its id
+    /// on the bridge's host, where its actor (the puppet) lives: Mastodon refetches an object
+    /// whose id is on another host than its activity's actor, and a legacy server answers that
+    /// fetch with HTML. [`IdMinter::unmint`] reverses it like [`IdMinter::mint`].
+    pub fn mint_web(&self, id: &str) -> String {
+        if id.starts_with(&self.prefix) {
+            return id.to_string();
+        }
+        format!("{}{}", self.prefix, utf8_percent_encode(id, SEGMENT))
+    }
+
     /// A followers collection for an actor that has none of its own (legacy actors never
     /// publish one), so followers-only posts can be addressed the way Mastodon reads them.
     /// It is not a minted id: [`IdMinter::unmint`] does not reverse it.
@@ -125,6 +136,16 @@ mod tests {
         assert_eq!(m.unmint(&minted).as_deref(), Some(tag));
         assert_eq!(m.mint("https://social.example/notice/1"), None);
         assert_eq!(m.unmint("https://social.example/notice/1"), None);
+        let web = m.mint_web("https://social.example/notice/1");
+        assert_eq!(
+            web,
+            "https://bridge.example/legacy/https:%2F%2Fsocial.example%2Fnotice%2F1"
+        );
+        assert_eq!(
+            m.unmint(&web).as_deref(),
+            Some("https://social.example/notice/1")
+        );
+        assert_eq!(m.mint_web(&web), web, "minting is idempotent");
     }
 
     #[test]

@@ -4,32 +4,14 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::legacy::{self, Finger};
 use ostatus_bridge::codec::Limits;
-use ostatus_bridge::config::{HostMode, SecurityConfig};
 use ostatus_bridge::identity::discover::{DiscoverError, Protocol, discover};
 use ostatus_bridge::model::ObjectType;
-use ostatus_bridge::net::{FetchError, FetchLimits, Fetcher, NetPolicy, Refused};
+use ostatus_bridge::net::{FetchError, Fetcher, Refused};
 
 fn fetcher(allow_private: bool) -> Fetcher {
-    let sec = SecurityConfig {
-        allow_private_networks: allow_private,
-        allow_http: true,
-        mode: HostMode::Denylist,
-        hosts: vec![],
-        max_body_bytes: 1 << 20,
-    };
-    Fetcher::new(
-        NetPolicy::from_config(&sec),
-        FetchLimits {
-            connect_timeout: Duration::from_secs(2),
-            total_timeout: Duration::from_secs(5),
-            max_body_bytes: 1 << 20,
-        },
-    )
-    .unwrap()
+    common::http::loopback_fetcher(allow_private)
 }
 
 #[tokio::test]

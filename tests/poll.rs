@@ -87,6 +87,21 @@ fn with_reply(feed: &str, base: &str) -> String {
     feed.replacen("<entry>", &format!("{entry}<entry>"), 1)
 }
 
+/// Stores a puppet of `source` fed from `feed_url`.
+async fn feed_puppet(store: &Store, handle: &str, source: &str, feed_url: &str) {
+    store
+        .put_puppet(&Puppet {
+            handle: handle.into(),
+            kind: PuppetKind::Person,
+            source: source.into(),
+            feed_url: Some(feed_url.into()),
+            profile: serde_json::Value::Null,
+            created_ms: 1,
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_poll_primes_a_new_entry_is_one_signed_create_and_304_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -100,17 +115,13 @@ async fn first_poll_primes_a_new_entry_is_one_signed_create_and_304_sends_nothin
     let base = format!("http://{addr}");
     let feed = fixture_feed(&base);
     *server.current.lock().unwrap() = ("\"v1\"".into(), feed.clone());
-    store
-        .put_puppet(&Puppet {
-            handle: HANDLE.into(),
-            kind: PuppetKind::Person,
-            source: format!("{base}/user/3"),
-            feed_url: Some(format!("{base}/feed.atom")),
-            profile: serde_json::Value::Null,
-            created_ms: 1,
-        })
-        .await
-        .unwrap();
+    feed_puppet(
+        &store,
+        HANDLE,
+        &format!("{base}/user/3"),
+        &format!("{base}/feed.atom"),
+    )
+    .await;
     // A puppet nobody follows is not polled at all.
     let metrics = Arc::new(Metrics::default());
     let worker = Worker::new(store.clone(), fetcher(), urls(), metrics, fast_settings());
@@ -334,17 +345,13 @@ async fn favourite_and_delete_entries_become_like_and_delete() {
         ))
         .unwrap();
         *server.current.lock().unwrap() = ("\"a\"".into(), without_entries(&full));
-        store
-            .put_puppet(&Puppet {
-                handle: handle.into(),
-                kind: PuppetKind::Person,
-                source: format!("acct:{handle}"),
-                feed_url: Some(format!("http://{addr}/feed.atom")),
-                profile: serde_json::Value::Null,
-                created_ms: 1,
-            })
-            .await
-            .unwrap();
+        feed_puppet(
+            &store,
+            handle,
+            &format!("acct:{handle}"),
+            &format!("http://{addr}/feed.atom"),
+        )
+        .await;
         store
             .add_follower(
                 handle,

@@ -1,8 +1,12 @@
-//! A tiny blocking HTTP/1.1 client for loopback tests (no extra dependency, bounded waits).
+//! Loopback helpers for tests: a tiny blocking HTTP/1.1 client (no extra dependency, bounded
+//! waits) and the outbound client the tests use.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
+
+use ostatus_bridge::config::{HostMode, SecurityConfig};
+use ostatus_bridge::net::{FetchLimits, Fetcher, NetPolicy};
 
 /// Sends one request and returns (status, body).
 pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
@@ -64,4 +68,25 @@ pub fn wait_until_up(addr: SocketAddr, path: &str, tries: u32) -> bool {
         std::thread::sleep(Duration::from_millis(100));
     }
     false
+}
+
+/// The outbound client the loopback tests use: plain http allowed, private addresses as
+/// given, short timeouts, a 1 MiB body cap.
+pub fn loopback_fetcher(allow_private: bool) -> Fetcher {
+    let sec = SecurityConfig {
+        allow_private_networks: allow_private,
+        allow_http: true,
+        mode: HostMode::Denylist,
+        hosts: vec![],
+        max_body_bytes: 1 << 20,
+    };
+    Fetcher::new(
+        NetPolicy::from_config(&sec),
+        FetchLimits {
+            connect_timeout: Duration::from_secs(2),
+            total_timeout: Duration::from_secs(5),
+            max_body_bytes: 1 << 20,
+        },
+    )
+    .unwrap()
 }

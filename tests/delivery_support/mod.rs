@@ -10,16 +10,17 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ostatus_bridge::config::{HostMode, SecurityConfig};
 use ostatus_bridge::crypto::{KeyPair as RsaKeyPair, PublicKey};
 use ostatus_bridge::delivery::Settings;
 use ostatus_bridge::httpsig::{FnLookup, FoundKey, LookupError, Request, verify_request};
-use ostatus_bridge::net::fetch::{FetchLimits, Fetcher};
-use ostatus_bridge::net::policy::NetPolicy;
+use ostatus_bridge::net::fetch::Fetcher;
 use ostatus_bridge::puppet::BridgeUrls;
 use ostatus_bridge::store::{KeyPair, Store};
 use warp::Filter;
 use warp::http::{HeaderMap, Response};
+
+#[path = "../common/http.rs"]
+mod http;
 
 /// The bridge's public URL in these tests (never contacted: keys are looked up locally).
 pub const PUBLIC_URL: &str = "https://bridge.test";
@@ -230,22 +231,7 @@ pub async fn register_key(store: &Store, handle: &str, keys: &Keys, pair: &RsaKe
 
 /// A client allowed to reach loopback over plain http, with short timeouts.
 pub fn fetcher() -> Fetcher {
-    let sec = SecurityConfig {
-        allow_private_networks: true,
-        allow_http: true,
-        mode: HostMode::Denylist,
-        hosts: vec![],
-        max_body_bytes: 1 << 20,
-    };
-    Fetcher::new(
-        NetPolicy::from_config(&sec),
-        FetchLimits {
-            connect_timeout: Duration::from_secs(2),
-            total_timeout: Duration::from_secs(5),
-            max_body_bytes: 1 << 20,
-        },
-    )
-    .unwrap()
+    http::loopback_fetcher(true)
 }
 
 /// Settings for tests: fast retries, short leases.

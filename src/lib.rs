@@ -8,7 +8,8 @@
 //! [`net`] is the guarded outbound client; [`identity`] finds legacy accounts and names their
 //! puppets, [`puppet`] builds the puppets' actors; [`poll`] finds what changed in a feed and
 //! polls feeds; [`delivery`] is the durable outbound queue's worker and fan-out;
-//! [`metrics`] counts for `/metrics`.
+//! [`metrics`] counts for `/metrics`; [`websub`] is the hub for puppet feeds and the
+//! subscriber to legacy hubs.
 #![deny(missing_docs)]
 
 pub mod cli;
@@ -26,3 +27,4 @@ pub mod puppet;
 pub mod server;
 pub mod store;
 pub mod translate;
+pub mod websub;

@@ -82,6 +82,36 @@ impl BridgeUrls {
         format!("{}#accepts/follows/{n}", self.actor(handle))
     }
 
+    /// The puppet's Atom feed (its OStatus face; the WebSub topic).
+    pub fn feed(&self, handle: &str) -> String {
+        format!("{}/feed.atom", self.actor(handle))
+    }
+
+    /// The puppet's Salmon endpoint.
+    pub fn salmon(&self, handle: &str) -> String {
+        format!("{}/salmon", self.actor(handle))
+    }
+
+    /// The Salmon endpoint for every puppet.
+    pub fn shared_salmon(&self) -> String {
+        format!("{}/salmon", self.base)
+    }
+
+    /// The puppet's HTML profile page (WebFinger `profile-page`).
+    pub fn profile_page(&self, handle: &str) -> String {
+        format!("{}/@{handle}", self.base)
+    }
+
+    /// The bridge's WebSub hub, for every puppet feed.
+    pub fn hub(&self) -> String {
+        format!("{}/hub", self.base)
+    }
+
+    /// The callback the bridge gives a legacy hub for subscription `id` (unguessable).
+    pub fn websub_callback(&self, id: &str) -> String {
+        format!("{}/websub/callback/{id}", self.base)
+    }
+
     /// The one inbox for every puppet, so peers post once per activity.
     pub fn shared_inbox(&self) -> String {
         format!("{}/inbox", self.base)

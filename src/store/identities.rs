@@ -19,6 +19,9 @@ pub enum Protocol {
     OStatus,
     /// Pump.io (AS1 JSON, Dialback).
     Pump,
+    /// A WebSub content distribution (a delivery only: an Atom push to a hub subscriber's
+    /// callback, signed with the subscription's secret).
+    WebSub,
 }
 
 /// A remote actor as last fetched: its endpoints and public key.

@@ -60,6 +60,17 @@ pub struct Config {
     pub translate: TranslateConfig,
     /// `[limits]`.
     pub limits: LimitsConfig,
+    /// `[bridge]`.
+    pub bridge: BridgeConfig,
+}
+
+/// `[bridge]`: what the two-way bridge may carry across.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BridgeConfig {
+    /// Send non-public AP posts to legacy accounts by Salmon (GNU social ignores
+    /// `mastodon:scope`, so this is off unless the operator accepts the risk).
+    pub allow_direct_salmon: bool,
 }
 
 /// `[server]`: where the bridge listens and how peers reach it.

@@ -8,10 +8,11 @@
 //! [`net`] is the guarded outbound client; [`identity`] finds legacy accounts and names their
 //! puppets, [`puppet`] builds the puppets' actors; [`poll`] finds what changed in a feed and
 //! polls feeds; [`delivery`] is the durable outbound queue's worker and fan-out;
-//! [`metrics`] counts for `/metrics`; [`websub`] is the hub for puppet feeds and the
+//! [`metrics`] counts for `/metrics`; [`bridge`] carries actions across the two sides live; [`websub`] is the hub for puppet feeds and the
 //! subscriber to legacy hubs.
 #![deny(missing_docs)]
 
+pub mod bridge;
 pub mod cli;
 pub mod codec;
 pub mod config;

@@ -7,3 +7,15 @@ pub mod runner;
 
 pub use diff::{Change, PollState, changes};
 pub use runner::{PollError, PollSettings, Polled, Poller};
+
+/// Puts a bridged legacy activity on the bridge's host with the puppet `actor` as its actor:
+/// what polling does to every entry, and what a post arriving by Salmon needs too.
+pub fn rehome_activity(
+    v: &mut serde_json::Value,
+    minter: &crate::translate::IdMinter,
+    base: &str,
+    actor: &str,
+) {
+    runner::rehome(v, minter, base);
+    runner::finish_activity(v, actor);
+}

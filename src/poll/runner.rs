@@ -341,7 +341,7 @@ impl Poller {
 /// Moves the ids of a bridged activity and of the object it carries onto the bridge's host
 /// ([`IdMinter::mint_web`]): the puppet is the actor, and receivers expect its posts under its
 /// origin. The legacy id stays in `atomUri`, and the object's `url` keeps its page.
-fn rehome(v: &mut Value, minter: &IdMinter, base: &str) {
+pub(crate) fn rehome(v: &mut Value, minter: &IdMinter, base: &str) {
     let Value::Object(a) = v else {
         return;
     };
@@ -365,7 +365,7 @@ fn rehome(v: &mut Value, minter: &IdMinter, base: &str) {
 /// must be the activity's actor, §11.5), a Create or Update's object is attributed to it when
 /// the feed left that open, an Update gets an id of its own (`#updates/<time>`, as Mastodon
 /// names edits) and an `updated` time.
-fn finish_activity(v: &mut Value, puppet_id: &str) {
+pub(crate) fn finish_activity(v: &mut Value, puppet_id: &str) {
     let Value::Object(a) = v else {
         return;
     };

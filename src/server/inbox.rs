@@ -16,6 +16,7 @@ use warp::reply::Response;
 use super::errors::{ACTIVITY_JSON, Status, StoreFailure, error_reply, plain};
 use super::keys::FetchingKeys;
 use super::state::App;
+use crate::bridge;
 use crate::codec::json::id_of;
 use crate::httpsig::{self, Request};
 use crate::net::Refused;
@@ -261,6 +262,10 @@ async fn apply(
             if let Some(h) = handle {
                 let removed = app.store.remove_follower(&h, actor).await?;
                 tracing::info!(handle = %h, actor = ?actor, removed, "unfollowed");
+                if removed {
+                    let undo = Value::Object(activity.clone());
+                    carry(bridge::to_legacy::unfollowed(app, &h, actor, &undo).await);
+                }
             }
             Ok(Outcome::Accepted)
         }
@@ -287,12 +292,21 @@ async fn apply(
                 return Ok(Outcome::Duplicate);
             }
             app.store.record_inbound(actor, &as_value).await?;
+            carry(bridge::to_legacy::on_activity(app, actor, &as_value).await);
             Ok(Outcome::Accepted)
         }
         other => {
             tracing::info!(kind = ?other, actor = ?actor, "inbox: activity type not handled; dropped");
             Ok(Outcome::Ignored)
         }
+    }
+}
+
+/// Logs what could not be carried to the legacy side: the activity itself is accepted and
+/// kept (`record_inbound`), so a failure here loses nothing an operator cannot replay.
+fn carry(result: Result<(), bridge::BridgeError>) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not carry an activity to the legacy side");
     }
 }
 
@@ -376,5 +390,6 @@ async fn follow(
         })
         .await?;
     tracing::info!(%handle, actor = ?actor, "follow accepted");
+    carry(bridge::to_legacy::followed(app, &handle, actor, &Value::Object(activity.clone())).await);
     Ok(Outcome::Accepted)
 }

@@ -287,6 +287,38 @@ pub async fn ensure_puppet(app: &App, input: &str) -> Result<PuppetView, LookupE
     view(app, &puppet, true).await
 }
 
+/// Asks the legacy (or AP) account again and stores what discovery finds now in the puppet's
+/// profile (a profile update, a moved feed); returns the handle.
+pub async fn refresh_puppet(app: &App, handle: &str) -> Result<String, LookupError> {
+    let mut puppet = app
+        .store
+        .get_puppet_by_handle(handle)
+        .await?
+        .ok_or_else(|| LookupError::NotFound(format!("no puppet {handle}")))?;
+    let source = puppet
+        .source
+        .strip_prefix("acct:")
+        .unwrap_or(&puppet.source)
+        .to_string();
+    let identity = discover::discover(&app.fetcher, &source, &app.limits()).await?;
+    puppet.profile = serde_json::to_value(StoredProfile::of(&identity)).map_err(|e| {
+        LookupError::Store(StoreError::Encode {
+            tree: "handle-puppet",
+            reason: e.to_string(),
+        })
+    })?;
+    if identity.endpoints.feed.is_some() {
+        puppet.feed_url = identity.endpoints.feed.clone();
+    }
+    app.store.put_puppet(&puppet).await?;
+    app.store
+        .put_identity(&remote_identity(&identity))
+        .await
+        .or_else(|e| if e.is_conflict() { Ok(()) } else { Err(e) })?;
+    tracing::info!(%handle, "puppet profile refreshed");
+    Ok(puppet.handle)
+}
+
 /// The puppet's key pair, made (on the blocking pool: RSA-2048 takes a while) when missing.
 /// The first pair stored wins a race, so every caller signs with the same key.
 pub async fn keypair(app: &App, handle: &str) -> Result<KeyPair, LookupError> {

@@ -8,7 +8,8 @@
 //! - `commit.rs`: group commit behind [`Store::durable`];
 //! - one file per family of trees: `ids.rs`, `identities.rs`, `keys.rs`, `puppets.rs`,
 //!   `follows.rs`, `entries.rs` (outboxes, seen ids, Flag reports, inbound activities),
-//!   `queue.rs` (delivery jobs, per-host state, dead inboxes).
+//!   `queue.rs` (delivery jobs, per-host state, dead inboxes), `relays.rs` (what the two-way
+//!   bridge remembers between an action and its answer).
 //!
 //! Every method runs its sled work on tokio's blocking pool (one `unblock` path, as
 //! aode-relay does), because a lookup that misses the page cache reads the disk. Writes are
@@ -24,6 +25,7 @@ mod ids;
 mod keys;
 mod puppets;
 mod queue;
+mod relays;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -37,6 +39,7 @@ pub use identities::{Identity, Protocol};
 pub use keys::KeyPair;
 pub use puppets::{PollState, Puppet, PuppetKind};
 pub use queue::{HostState, Job, NewJob};
+pub use relays::{Relay, RelayState};
 
 use crate::config::StoreConfig;
 
@@ -78,6 +81,10 @@ pub(crate) mod name {
     pub const FLAGS: &str = "seq-flag";
     pub const INBOUND: &str = "seq-inbound";
     pub const OBJECTS: &str = "object-id-handle-seq";
+    pub const ACTOR_HANDLES: &str = "ap-actor-handle";
+    pub const RELAYS: &str = "follow-id-relay";
+    pub const RELAY_PAIRS: &str = "pair-follow-id";
+    pub const EARLY_DELETES: &str = "object-id-deleted-at";
 }
 
 /// Key of the schema version in the `meta` tree (value: u32 big-endian).
@@ -107,6 +114,10 @@ pub(crate) struct Trees {
     pub flags: sled::Tree,
     pub inbound: sled::Tree,
     pub objects: sled::Tree,
+    pub actor_handles: sled::Tree,
+    pub relays: sled::Tree,
+    pub relay_pairs: sled::Tree,
+    pub early_deletes: sled::Tree,
 }
 
 impl Trees {
@@ -134,6 +145,10 @@ impl Trees {
             flags: db.open_tree(name::FLAGS)?,
             inbound: db.open_tree(name::INBOUND)?,
             objects: db.open_tree(name::OBJECTS)?,
+            actor_handles: db.open_tree(name::ACTOR_HANDLES)?,
+            relays: db.open_tree(name::RELAYS)?,
+            relay_pairs: db.open_tree(name::RELAY_PAIRS)?,
+            early_deletes: db.open_tree(name::EARLY_DELETES)?,
         })
     }
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod ap;
+pub mod fedify;
 pub mod http;
 pub mod keys;
 pub mod legacy;

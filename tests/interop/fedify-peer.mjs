@@ -41,6 +41,7 @@ import {
   Person,
   PUBLIC_COLLECTION,
   Reject,
+  Tombstone,
   Undo,
   Update,
 } from "@fedify/fedify/vocab";
@@ -451,6 +452,55 @@ async function control(req, path) {
         }
       }
       return json(202, { create: create.id.href, note: noteId.href });
+    }
+    if (req.method === "POST" && (path === "like" || path === "announce")) {
+      // {"object": "<note URL>", "to": "<actor URL>"?}: a Like (to "to") or a public
+      // Announce (to the followers and "to").
+      const { object, to } = await body(req);
+      if (!object) return json(400, { error: "object is required" });
+      const Kind = path === "like" ? Like : Announce;
+      const activity = new Kind({
+        id: new URL(`${me.href}/${path}s/${randomUUID()}`),
+        actor: me,
+        object: new URL(object),
+        published: Temporal.Now.instant(),
+        ...(path === "announce"
+          ? { to: PUBLIC_COLLECTION, ccs: [ctx.getFollowersUri(ACTOR), ...(to ? [new URL(to)] : [])] }
+          : to ? { to: new URL(to) } : {}),
+      });
+      sent(activity);
+      if (path === "announce" && followers.size > 0) {
+        await ctx.sendActivity({ identifier: ACTOR }, "followers", activity);
+      }
+      if (to) {
+        const target = await lookupActor(ctx, to);
+        if (path === "like" || !followers.has(target.id.href)) {
+          await ctx.sendActivity({ identifier: ACTOR }, target, activity);
+        }
+      }
+      return json(202, { [path]: activity.id.href });
+    }
+    if (req.method === "POST" && path === "delete") {
+      // {"note": "<note URL made by /create>", "to": "<actor URL>"?}: a Delete with a
+      // Tombstone, to the followers and "to".
+      const { note: noteUrl, to } = await body(req);
+      const entry = [...notes.entries()].find(([, n]) => n.id?.href === noteUrl);
+      if (!entry) return json(404, { error: `no note ${noteUrl}` });
+      notes.delete(entry[0]);
+      const del = new Delete({
+        id: new URL(`${noteUrl}#delete`),
+        actor: me,
+        object: new Tombstone({ id: new URL(noteUrl) }),
+        to: PUBLIC_COLLECTION,
+        ccs: [ctx.getFollowersUri(ACTOR), ...(to ? [new URL(to)] : [])],
+      });
+      sent(del);
+      if (followers.size > 0) await ctx.sendActivity({ identifier: ACTOR }, "followers", del);
+      if (to) {
+        const target = await lookupActor(ctx, to);
+        if (!followers.has(target.id.href)) await ctx.sendActivity({ identifier: ACTOR }, target, del);
+      }
+      return json(202, { delete: del.id.href });
     }
     if (req.method === "POST" && path === "webfinger") {
       // Fedify only looks handles up over https; do the plain-http GET here.

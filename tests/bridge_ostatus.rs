@@ -332,3 +332,270 @@ fn checklist_07_slap_authors_are_found_by_email_then_name_at_host() {
         Some("carol@c.example")
     );
 }
+
+/// A Salmon-verified entry by the legacy user, as the endpoint hands it on.
+fn alice_entry(body: &str) -> ostatus_bridge::model::Activity {
+    entry_of(&format!(
+        r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:activity="http://activitystrea.ms/spec/1.0/" xmlns:thr="http://purl.org/syndication/thread/1.0"><author><uri>{ALICE_ID}</uri><name>alice</name><email>alice@gs.example</email></author><updated>2026-12-04T10:00:00Z</updated>{body}</entry>"#
+    ))
+}
+
+#[tokio::test]
+async fn checklist_23_a_delete_before_its_post_is_remembered_and_the_post_dropped() {
+    let s = setup().await;
+    let notice = "tag:gs.example,2026-12-04:noticeId=5:objectType=note";
+    let delete = alice_entry(&format!(
+        "<id>tag:gs.example,2026-12-04:delete-5</id><activity:verb>http://activitystrea.ms/schema/1.0/delete</activity:verb><activity:object><id>{notice}</id><activity:object-type>http://activitystrea.ms/schema/1.0/note</activity:object-type></activity:object>"
+    ));
+    let carried = from_legacy::on_salmon(&s.app, Some(BOB), "acct:alice@gs.example", delete)
+        .await
+        .unwrap();
+    assert!(
+        matches!(carried, from_legacy::Carried::Nothing(_)),
+        "{carried:?}"
+    );
+    let post = alice_entry(&format!(
+        "<id>{notice}</id><content type=\"html\">too late</content><link rel=\"mentioned\" href=\"{}\"/>",
+        s.app.urls.actor(BOB)
+    ));
+    let carried = from_legacy::on_salmon(&s.app, Some(BOB), "acct:alice@gs.example", post)
+        .await
+        .unwrap();
+    assert_eq!(
+        carried,
+        from_legacy::Carried::Nothing("post deleted before it arrived")
+    );
+    assert!(
+        jobs(&s.app).await.is_empty(),
+        "nothing sent for a deleted post"
+    );
+    assert_eq!(s.app.store.entry_count(ALICE).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn checklist_22_a_legacy_follow_becomes_a_follow_remembered_for_the_answer() {
+    let s = setup().await;
+    let follow = alice_entry(&format!(
+        "<id>tag:gs.example,2026-12-04:follow-1</id><activity:verb>http://activitystrea.ms/schema/1.0/follow</activity:verb><activity:object><id>{}</id><activity:object-type>http://activitystrea.ms/schema/1.0/person</activity:object-type></activity:object>",
+        s.app.urls.actor(BOB)
+    ));
+    let carried = from_legacy::on_salmon(&s.app, None, "acct:alice@gs.example", follow)
+        .await
+        .unwrap();
+    assert_eq!(carried, from_legacy::Carried::Sent(1));
+    let jobs = jobs(&s.app).await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].inbox, format!("{BOB_ACTOR}/inbox"));
+    assert_eq!(jobs[0].signer, ALICE);
+    let sent: Value = serde_json::from_str(&jobs[0].body).unwrap();
+    assert_eq!(sent["type"], "Follow");
+    assert_eq!(sent["actor"], s.app.urls.actor(ALICE));
+    assert_eq!(sent["object"], BOB_ACTOR);
+    let relay = s
+        .app
+        .store
+        .relay_between(ALICE, BOB_ACTOR)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(relay.follow_id, sent["id"].as_str().unwrap());
+    assert_eq!(relay.salmon.as_deref(), Some(ALICE_SALMON));
+    assert_eq!(
+        relay.legacy_request_id.as_deref(),
+        Some("tag:gs.example,2026-12-04:follow-1")
+    );
+    // The unfollow names the same Follow, in both namespaces GNU social and Pleroma use.
+    for (n, ns) in [
+        "http://ostatus.org/schema/1.0/",
+        "http://activitystrea.ms/schema/1.0/",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if n == 1 {
+            s.app.store.put_relay(&relay).await.unwrap();
+        }
+        let unfollow = alice_entry(&format!(
+            "<id>tag:gs.example,2026-12-04:unfollow-{n}</id><activity:verb>{ns}unfollow</activity:verb><activity:object><id>{}</id></activity:object>",
+            s.app.urls.actor(BOB)
+        ));
+        let carried = from_legacy::on_salmon(&s.app, None, "acct:alice@gs.example", unfollow)
+            .await
+            .unwrap();
+        assert_eq!(carried, from_legacy::Carried::Sent(1), "{ns}");
+        let undo: Value =
+            serde_json::from_str(&jobs_in_order(&s.app).await.last().unwrap().body).unwrap();
+        assert_eq!(undo["type"], "Undo");
+        assert_eq!(undo["object"]["id"], relay.follow_id.as_str());
+        assert!(
+            s.app
+                .store
+                .relay_between(ALICE, BOB_ACTOR)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+async fn jobs_in_order(app: &App) -> Vec<Job> {
+    let mut j = jobs(app).await;
+    j.sort_by_key(|j| j.id);
+    j
+}
+
+#[tokio::test]
+async fn checklist_24_an_update_of_the_actor_refreshes_the_puppet_profile() {
+    let s = setup().await;
+    let update = json!({"type": "Update", "id": format!("{BOB_ACTOR}#updates/1"), "actor": BOB_ACTOR,
+        "to": [PUBLIC],
+        "object": {"type": "Person", "id": BOB_ACTOR, "name": "Robert", "summary": "<p>new bio</p>",
+            "preferredUsername": "bob"}});
+    to_legacy::on_activity(&s.app, BOB_ACTOR, &update)
+        .await
+        .unwrap();
+    let p = s
+        .app
+        .store
+        .get_puppet_by_handle(BOB)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.profile["actor"]["name"], "Robert");
+    assert_eq!(p.profile["actor"]["summary"], "<p>new bio</p>");
+}
+
+#[test]
+fn checklist_09_verbs_are_read_in_every_namespace() {
+    let verb = |v: &str| {
+        let e = entry_of(&format!(
+            r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:activity="http://activitystrea.ms/spec/1.0/"><id>x</id>{v}<content>c</content></entry>"#
+        ));
+        e.verb().clone()
+    };
+    let v = |iri: &str| verb(&format!("<activity:verb>{iri}</activity:verb>"));
+    assert_eq!(v("http://ostatus.org/schema/1.0/unfollow"), Verb::Unfollow);
+    assert_eq!(
+        v("http://activitystrea.ms/schema/1.0/unfollow"),
+        Verb::Unfollow
+    );
+    assert_eq!(v("http://activitystrea.ms/schema/1.0/like"), Verb::Favorite);
+    assert_eq!(
+        v("http://activitystrea.ms/schema/1.0/unlike"),
+        Verb::Unfavorite
+    );
+    assert_eq!(
+        v("http://activitystrea.ms/schema/1.0/favorite"),
+        Verb::Favorite
+    );
+    assert_eq!(v("qvitter-delete-notice"), Verb::Delete);
+    assert_eq!(
+        v("http://ostatus.org/schema/1.0/update-profile"),
+        Verb::UpdateProfile
+    );
+    assert_eq!(verb(""), Verb::Post, "a missing verb is a post");
+}
+
+#[test]
+fn checklist_11_shares_in_both_forms_announce_the_original_note() {
+    let original = "https://pleroma.soykaf.com/objects/4c1bda26-902e-4525-9fcd-b9fd44925193";
+    for file in ["share-gs.xml", "share.xml"] {
+        let path = format!(
+            "{}/fixtures/external/pleroma/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let out = ostatus_bridge::translate::translate(
+            &std::fs::read(&path).unwrap(),
+            &ostatus_bridge::translate::Options {
+                from: Some(ostatus_bridge::codec::Format::Atom),
+                to: ostatus_bridge::codec::Format::As2,
+                base_url: url::Url::parse("https://bridge.example").unwrap(),
+                limits: Limits::default(),
+                sanitize: true,
+            },
+        )
+        .unwrap()
+        .1;
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let share = if v["type"] == "Announce" {
+            v.clone()
+        } else {
+            v["orderedItems"]
+                .as_array()
+                .and_then(|items| items.iter().find(|i| i["type"] == "Announce").cloned())
+                .unwrap_or_else(|| panic!("{file}: no Announce in {out}"))
+        };
+        let object = share["object"]
+            .as_str()
+            .or_else(|| share["object"]["id"].as_str())
+            .unwrap();
+        assert_eq!(object, original, "{file}");
+    }
+}
+
+#[tokio::test]
+async fn checklist_25_unknown_objects_are_fetched_as_activitypub_atom_or_through_their_page() {
+    use ostatus_bridge::bridge::fetch::{RemoteObject, fetch_object};
+    use warp::Filter;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let b = base.clone();
+    let routes = warp::path!("notice" / u32).and(warp::header::optional::<String>("accept")).map(
+        move |n: u32, accept: Option<String>| {
+            let accept = accept.unwrap_or_default();
+            assert!(
+                accept.starts_with("application/activity+json") && accept.contains("atom+xml") && accept.contains("text/html"),
+                "{accept}"
+            );
+            let (ctype, body, link) = match n {
+                // A page naming its Atom entry in <head>.
+                1 => ("text/html", format!(r#"<html><head><link rel="alternate" type="application/atom+xml" href="/api/statuses/show/1.atom"></head></html>"#), None),
+                // A page naming its AP object in the Link header only.
+                2 => ("text/html", "<html></html>".to_string(), Some(format!("<{b}/objects/2>; rel=\"alternate\"; type=\"application/activity+json\""))),
+                _ => ("text/html", "<html>nothing</html>".to_string(), None),
+            };
+            let mut r = warp::http::Response::builder().header("content-type", ctype);
+            if let Some(l) = link {
+                r = r.header("link", l);
+            }
+            r.body(body).unwrap()
+        },
+    );
+    let b = base.clone();
+    let atom = warp::path!("api" / "statuses" / "show" / "1.atom").map(move || {
+        warp::http::Response::builder()
+            .header("content-type", "application/atom+xml")
+            .body(format!(r#"<entry xmlns="http://www.w3.org/2005/Atom"><id>tag:x,2026:1</id><author><uri>{b}/user/1</uri><name>gnu</name></author><content>hi</content></entry>"#))
+            .unwrap()
+    });
+    let b = base.clone();
+    let ap = warp::path!("objects" / u32).map(move |n: u32| {
+        warp::http::Response::builder()
+            .header("content-type", "application/activity+json")
+            .body(json!({"id": format!("{b}/objects/{n}"), "type": "Note", "attributedTo": format!("{b}/users/ap")}).to_string())
+            .unwrap()
+    });
+    tokio::spawn(warp::serve(routes.or(atom).or(ap)).incoming(listener).run());
+    let s = setup().await;
+    let direct = fetch_object(&s.app, &format!("{base}/objects/3"))
+        .await
+        .unwrap();
+    assert!(matches!(direct, RemoteObject::ActivityPub(_)));
+    assert_eq!(direct.author(), Some(format!("{base}/users/ap")));
+    let via_page = fetch_object(&s.app, &format!("{base}/notice/1"))
+        .await
+        .unwrap();
+    assert!(matches!(via_page, RemoteObject::Atom(_)));
+    assert_eq!(via_page.author(), Some(format!("{base}/user/1")));
+    let via_header = fetch_object(&s.app, &format!("{base}/notice/2"))
+        .await
+        .unwrap();
+    assert!(matches!(via_header, RemoteObject::ActivityPub(_)));
+    assert_eq!(via_header.author(), Some(format!("{base}/users/ap")));
+    assert!(
+        fetch_object(&s.app, &format!("{base}/notice/3"))
+            .await
+            .is_err()
+    );
+}

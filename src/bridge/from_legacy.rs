@@ -243,9 +243,18 @@ async fn deliver(
     Ok(inboxes.len())
 }
 
-/// The AP author of an object (bridged or fetched).
+/// The AP author of an object: bridged, else fetched (ActivityPub, Atom or its page).
 async fn author_of(app: &App, object: &str) -> Option<String> {
-    crate::poll::parent::parent_author(&app.store, &app.fetcher, object).await
+    if let Some(a) = crate::poll::parent::parent_author(&app.store, &app.fetcher, object).await {
+        return Some(a);
+    }
+    match super::fetch::fetch_object(app, object).await {
+        Ok(o) => o.author(),
+        Err(e) => {
+            tracing::debug!(object = ?object, error = %e, "object's author not found");
+            None
+        }
+    }
 }
 
 async fn react(

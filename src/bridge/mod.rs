@@ -10,6 +10,7 @@
 //! deliveries; the worker sends them.
 
 pub mod accounts;
+pub mod fetch;
 pub mod from_legacy;
 pub mod rewrite;
 pub mod to_legacy;

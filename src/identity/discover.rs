@@ -251,10 +251,15 @@ async fn webfinger(
     })
 }
 
-/// True when a WebFinger subject names the asked account's host.
+/// True when a WebFinger subject names the asked account's host. Friendica writes the
+/// subject without `acct:` (`lain@squeet.me`); Hubzilla may leave the host out
+/// (`acct:kaniini`), which names no other host and so is taken as the asked one.
 fn belongs_to(subject: &str, address: &Address) -> bool {
-    let host = if let Some(acct) = subject.strip_prefix("acct:") {
-        Address::parse(acct).ok().map(|a| a.authority())
+    let bare = subject.strip_prefix("acct:").unwrap_or(subject);
+    let host = if !bare.contains("://") && !bare.contains('@') {
+        return !bare.is_empty() && bare.eq_ignore_ascii_case(&address.user);
+    } else if !bare.contains("://") {
+        Address::parse(bare).ok().map(|a| a.authority())
     } else {
         Url::parse(subject).ok().and_then(|u| {
             u.host_str().map(|h| match u.port() {
@@ -375,6 +380,11 @@ fn feed_link(html: &str) -> Option<String> {
         "application/feed+json",
         "application/json",
     ];
+    alternate_link(html, &FEED_TYPES)
+}
+
+/// The first `<link rel="alternate">` of a page whose type is one of `types` (in page order).
+pub fn alternate_link(html: &str, types: &[&str]) -> Option<String> {
     let lower = html.to_ascii_lowercase();
     let mut from = 0;
     while let Some(i) = lower[from..].find("<link") {
@@ -386,8 +396,8 @@ fn feed_link(html: &str) -> Option<String> {
             r.split_ascii_whitespace()
                 .any(|t| t.eq_ignore_ascii_case("alternate"))
         });
-        let is_feed = attr("type")
-            .is_some_and(|t| FEED_TYPES.iter().any(|f| t.trim().eq_ignore_ascii_case(f)));
+        let is_feed =
+            attr("type").is_some_and(|t| types.iter().any(|f| t.trim().eq_ignore_ascii_case(f)));
         if is_alternate
             && is_feed
             && let Some(href) = attr("href")
@@ -521,5 +531,22 @@ mod tests {
         assert!(belongs_to("http://127.0.0.1:8081/alice", &a));
         assert!(!belongs_to("acct:alice@evil.example", &a));
         assert!(!belongs_to("acct:alice@127.0.0.1", &a));
+    }
+
+    #[test]
+    fn checklist_08_subjects_without_acct_or_host_are_accepted_but_not_foreign_ones() {
+        let a = Address::parse("lain@squeet.me").unwrap();
+        // Friendica: no acct: scheme.
+        assert!(belongs_to("lain@squeet.me", &a));
+        assert!(!belongs_to("lain@evil.example", &a));
+        // Hubzilla: no host at all, only the user.
+        let k = Address::parse("kaniini@gerzilla.de").unwrap();
+        assert!(belongs_to("acct:kaniini", &k));
+        assert!(!belongs_to("acct:someoneelse", &k));
+        // Mastodon's spoofing fixture: a foreign domain answering with someone else's subject.
+        assert!(!belongs_to(
+            "acct:hacker1@evil.example",
+            &Address::parse("hacker1@mastodon.example").unwrap()
+        ));
     }
 }

@@ -31,6 +31,9 @@ pub enum Accept {
     Feed,
     /// An HTML page (to find its feed links).
     Html,
+    /// An object of unknown kind: ActivityPub first, then Atom, then the HTML page (whose
+    /// `rel=alternate` names the others), as Mastodon 2.x asked.
+    Object,
 }
 
 impl Accept {
@@ -46,6 +49,9 @@ impl Accept {
                 "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.8"
             }
             Accept::Html => "text/html, application/xhtml+xml;q=0.9",
+            Accept::Object => {
+                "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\";q=0.95, application/atom+xml;q=0.9, text/html;q=0.8"
+            }
         }
     }
 }

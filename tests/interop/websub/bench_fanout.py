@@ -158,6 +158,14 @@ def start_hub(algo):
     return proc, int(line.split()[1])
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process (Linux /proc), to report the hub's own CPU cost of the
+    fan-out, which stays meaningful on a shared machine where wall time does not."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10000, help="subscribers")
@@ -205,6 +213,8 @@ def main():
     stored = len(requests.get("http://127.0.0.1:%d/_control/subscriptions" % hub_port).json())
     assert stored == args.n, (stored, args.n)
 
+    load = os.getloadavg()[0]
+    cpu0 = cpu_seconds(hub_proc.pid)
     t1 = time.perf_counter()
     r = requests.post(hub_url, data={"hub.mode": "publish", "hub.topic": topic}, timeout=3600)
     assert r.status_code == 202, r.status_code
@@ -212,6 +222,7 @@ def main():
     while count.value + bad.value < args.n and time.perf_counter() < deadline:
         time.sleep(0.005)
     secs = time.perf_counter() - t1
+    hub_cpu = cpu_seconds(hub_proc.pid) - cpu0
     errors = requests.get("http://127.0.0.1:%d/_control/errors" % hub_port).json()
     hub_proc.terminate()
     hub_proc.wait()
@@ -225,6 +236,9 @@ def main():
         "subscribe_seconds": round(sub_secs, 2),
         "fanout_seconds": round(secs, 3),
         "pushes_per_second": round(count.value / secs, 1),
+        "hub_cpu_seconds": round(hub_cpu, 2),
+        "pushes_per_hub_cpu_second": round(count.value / hub_cpu, 1) if hub_cpu else None,
+        "load_average_at_publish": round(load, 2),
         "hub_errors": errors,
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],

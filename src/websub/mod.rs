@@ -87,7 +87,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
     let t = text.trim().as_bytes();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| match c {

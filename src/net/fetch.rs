@@ -31,6 +31,8 @@ pub enum Accept {
     Feed,
     /// An HTML page (to find its feed links).
     Html,
+    /// Anything: a WebSub verification answer is a plain-text challenge.
+    Any,
 }
 
 impl Accept {
@@ -46,6 +48,7 @@ impl Accept {
                 "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.8"
             }
             Accept::Html => "text/html, application/xhtml+xml;q=0.9",
+            Accept::Any => "*/*",
         }
     }
 }

@@ -8,7 +8,8 @@
 //! - `commit.rs`: group commit behind [`Store::durable`];
 //! - one file per family of trees: `ids.rs`, `identities.rs`, `keys.rs`, `puppets.rs`,
 //!   `follows.rs`, `entries.rs` (outboxes, seen ids, Flag reports, inbound activities),
-//!   `queue.rs` (delivery jobs, per-host state, dead inboxes).
+//!   `queue.rs` (delivery jobs, per-host state, dead inboxes), `hub.rs` (the WebSub hub's
+//!   subscriptions and pending verifications).
 //!
 //! Every method runs its sled work on tokio's blocking pool (one `unblock` path, as
 //! aode-relay does), because a lookup that misses the page cache reads the disk. Writes are
@@ -19,6 +20,7 @@ mod commit;
 mod entries;
 mod error;
 mod follows;
+mod hub;
 mod identities;
 mod ids;
 mod keys;
@@ -33,6 +35,7 @@ pub use codec::{host_of, now_ms};
 pub use entries::{Entry, ObjectEntry, Report};
 pub use error::StoreError;
 pub use follows::Follower;
+pub use hub::{HubMode, HubPending, HubSubscription, PendingAdded};
 pub use identities::{Identity, Protocol};
 pub use keys::KeyPair;
 pub use puppets::{PollState, Puppet, PuppetKind};
@@ -78,6 +81,10 @@ pub(crate) mod name {
     pub const FLAGS: &str = "seq-flag";
     pub const INBOUND: &str = "seq-inbound";
     pub const OBJECTS: &str = "object-id-handle-seq";
+    pub const HUB_SUBS: &str = "hub-handle-callback-subscription";
+    pub const HUB_PENDING: &str = "hub-handle-callback-pending";
+    pub const HUB_EXPIRY: &str = "hub-lease-end-subscription";
+    pub const HUB_HOSTS: &str = "hub-callback-host-count";
 }
 
 /// Key of the schema version in the `meta` tree (value: u32 big-endian).
@@ -107,6 +114,10 @@ pub(crate) struct Trees {
     pub flags: sled::Tree,
     pub inbound: sled::Tree,
     pub objects: sled::Tree,
+    pub hub_subs: sled::Tree,
+    pub hub_pending: sled::Tree,
+    pub hub_expiry: sled::Tree,
+    pub hub_hosts: sled::Tree,
 }
 
 impl Trees {
@@ -134,6 +145,10 @@ impl Trees {
             flags: db.open_tree(name::FLAGS)?,
             inbound: db.open_tree(name::INBOUND)?,
             objects: db.open_tree(name::OBJECTS)?,
+            hub_subs: db.open_tree(name::HUB_SUBS)?,
+            hub_pending: db.open_tree(name::HUB_PENDING)?,
+            hub_expiry: db.open_tree(name::HUB_EXPIRY)?,
+            hub_hosts: db.open_tree(name::HUB_HOSTS)?,
         })
     }
 }

@@ -4,6 +4,8 @@
 //! This file holds what both sides share: the `X-Hub-Signature` HMAC (sha1, sha256, sha384,
 //! sha512, compared in constant time) and the `Link` header a push carries.
 
+pub mod hub;
+
 use aws_lc_rs::hmac;
 
 /// The hash of an `X-Hub-Signature`; every hub in the wild sends sha1, WebSub adds the rest.
@@ -87,7 +89,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
     let t = text.trim().as_bytes();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| match c {

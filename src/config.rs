@@ -62,6 +62,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// `[bridge]`.
     pub bridge: BridgeConfig,
+    /// `[websub]`.
+    pub websub: WebsubConfig,
 }
 
 /// `[bridge]`: what the two-way bridge may carry across.
@@ -163,6 +165,22 @@ pub struct LimitsConfig {
     pub max_follows_per_host: u64,
 }
 
+/// `[websub]`: the bridge's WebSub hub for puppet feeds (`<public_url>/hub`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebsubConfig {
+    /// Lease granted when a subscriber asks for none (or sends an empty `hub.lease_seconds`),
+    /// in seconds; every lease is clamped to 1–30 days.
+    pub hub_default_lease_seconds: u64,
+    /// Most subscriptions (pending or verified, over all puppets) whose callbacks are on one
+    /// host; a subscribe beyond it is answered 429.
+    pub hub_max_subscriptions_per_callback_host: u64,
+    /// The `X-Hub-Signature` algorithm when a subscriber does not ask for one with the
+    /// `hub.signature_algo` parameter: `sha1` (what every OStatus peer checks), `sha256`,
+    /// `sha384` or `sha512`.
+    pub hub_signature_algorithm: String,
+}
+
 /// `[translate]`: decoder limits and output policy.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -261,6 +279,15 @@ impl Config {
                 key: "server.public_url",
                 reason: format!("{:?} is not an http(s) URL", self.server.public_url),
             })?;
+        if crate::websub::HmacAlgo::from_name(&self.websub.hub_signature_algorithm).is_none() {
+            return Err(ConfigError::Invalid {
+                key: "websub.hub_signature_algorithm",
+                reason: format!(
+                    "{:?} is not sha1, sha256, sha384 or sha512",
+                    self.websub.hub_signature_algorithm
+                ),
+            });
+        }
         if self.translate.max_depth == 0 || self.translate.max_input_bytes == 0 {
             return Err(ConfigError::Invalid {
                 key: "translate",
@@ -301,6 +328,9 @@ mod tests {
         assert!(!c.security.allow_private_networks);
         assert_eq!(c.limits.max_followers_per_puppet, 100_000);
         assert_eq!(c.limits.max_follows_per_host, 100_000);
+        assert_eq!(c.websub.hub_default_lease_seconds, 3 * 86_400);
+        assert_eq!(c.websub.hub_max_subscriptions_per_callback_host, 10_000);
+        assert_eq!(c.websub.hub_signature_algorithm, "sha1");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //!   signs every attempt afresh with the signer puppet's key (on the blocking pool), POSTs,
 //!   and completes, retries with exponential backoff and jitter, or gives up; it keeps a
 //!   global and a per-host concurrency cap and a per-host circuit breaker;
-//! - [`backoff`] holds the timing rules as pure functions.
+//! - [`backoff`] holds the timing rules as pure functions;
+//! - `websub.rs` sends WebSub pushes (jobs of `Protocol::WebSub`, queued by
+//!   [`crate::websub::hub::publish`]): HMAC-signed, no HTTP Signature.
 //!
 //! Delivery is at least once: a crash between a 2xx and the job's removal sends it again,
 //! and receivers dedupe by activity id.
@@ -25,6 +27,7 @@
 
 pub mod backoff;
 mod fanout;
+mod websub;
 mod worker;
 
 use std::time::Duration;

@@ -143,11 +143,13 @@ pub(crate) fn authority(url: &Url) -> Option<String> {
 }
 
 /// What one attempt came to.
-enum Attempt {
+pub(super) enum Attempt {
     Sent,
     Failed(FetchError),
     /// It cannot be sent at all (no key, bad URL): give up.
     Unsendable(String),
+    /// There is no one to send it to any more (a WebSub subscription ended): drop it.
+    Dropped(String),
 }
 
 impl Worker {
@@ -489,7 +491,7 @@ impl Shared {
             self.finish(&job, DeliveryOutcome::Failed).await;
             return;
         }
-        if job.protocol != Protocol::ActivityPub {
+        if !matches!(job.protocol, Protocol::ActivityPub | Protocol::WebSub) {
             let next = now.saturating_add(millis(UNSUPPORTED_RETRY));
             self.retry_at(
                 &job,
@@ -500,7 +502,12 @@ impl Shared {
             .await;
             return;
         }
-        match self.store.inbox_dead_since(&job.inbox).await {
+        // WebSub callbacks are never marked dead: a 410 ends the subscription instead.
+        let dead = match job.protocol {
+            Protocol::WebSub => Ok(None),
+            _ => self.store.inbox_dead_since(&job.inbox).await,
+        };
+        match dead {
             Ok(Some(_)) => {
                 tracing::debug!(job = job.id, inbox = ?job.inbox, "inbox is gone; not sending");
                 self.finish(&job, DeliveryOutcome::Failed).await;
@@ -546,7 +553,13 @@ impl Shared {
         let Ok(_permit) = self.global.acquire().await else {
             return;
         };
-        match self.attempt(&job, &url).await {
+        let attempt = match job.protocol {
+            Protocol::WebSub => {
+                super::websub::push(&self.store, &self.fetcher, &self.urls, &job, &url).await
+            }
+            _ => self.attempt(&job, &url).await,
+        };
+        match attempt {
             Attempt::Sent => {
                 self.update_host(&host, &slot, |s| record_answer(s, now_ms()))
                     .await;
@@ -554,6 +567,10 @@ impl Shared {
             }
             Attempt::Unsendable(reason) => {
                 tracing::warn!(job = job.id, inbox = ?job.inbox, reason = ?reason, "giving up: cannot send");
+                self.finish(&job, DeliveryOutcome::Failed).await;
+            }
+            Attempt::Dropped(reason) => {
+                tracing::debug!(job = job.id, inbox = ?job.inbox, reason = ?reason, "dropping a delivery");
                 self.finish(&job, DeliveryOutcome::Failed).await;
             }
             Attempt::Failed(e) if e.is_retryable() => {
@@ -586,7 +603,16 @@ impl Shared {
                     // The host answered: it is up, whatever it thinks of this delivery.
                     self.update_host(&host, &slot, |s| record_answer(s, now_ms()))
                         .await;
-                    if *status == StatusCode::GONE {
+                    if *status == StatusCode::GONE && job.protocol == Protocol::WebSub {
+                        tracing::info!(callback = ?job.inbox, "callback answered 410 Gone; removing the subscription");
+                        if let Err(err) = self
+                            .store
+                            .hub_remove_subscription(&job.signer, &job.inbox)
+                            .await
+                        {
+                            tracing::warn!(error = %err, "cannot remove hub subscription");
+                        }
+                    } else if *status == StatusCode::GONE {
                         tracing::info!(inbox = ?job.inbox, "inbox answered 410 Gone; marking it dead");
                         if let Err(err) = self.store.mark_inbox_dead(&job.inbox).await {
                             tracing::warn!(error = %err, "cannot mark inbox dead");

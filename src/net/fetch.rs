@@ -34,6 +34,8 @@ pub enum Accept {
     /// An object of unknown kind: ActivityPub first, then Atom, then the HTML page (whose
     /// `rel=alternate` names the others), as Mastodon 2.x asked.
     Object,
+    /// Anything: a WebSub verification answer is a plain-text challenge.
+    Any,
 }
 
 impl Accept {
@@ -52,6 +54,7 @@ impl Accept {
             Accept::Object => {
                 "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\";q=0.95, application/atom+xml;q=0.9, text/html;q=0.8"
             }
+            Accept::Any => "*/*",
         }
     }
 }

@@ -13,9 +13,11 @@
 //! - `GET /users/<handle>` (+ `/outbox`, `/followers`, `/following`, `/entries/<seq>`)
 //! - `GET /legacy/<minted id>` (accounts with puppets redirect to the actor)
 //! - `POST /users/<handle>/inbox`, `POST /inbox`
+//! - `POST /hub` (WebSub subscribe / unsubscribe for puppet feeds, [`hub`])
 
 pub mod actors;
 pub mod errors;
+pub mod hub;
 pub mod inbox;
 pub mod keys;
 pub mod lookup;
@@ -211,6 +213,8 @@ pub fn routes(
         .unify()
         .or(shared_inbox)
         .unify()
+        .or(hub::route(app.clone()))
+        .unify()
         .recover(errors::rejection_reply)
         .unify()
 }
@@ -256,8 +260,9 @@ async fn metrics_reply(app: &App) -> Response {
 }
 
 /// The whole bridge until `shutdown` completes: the HTTP face ([`run`]), the delivery worker
-/// that empties the durable queue, and the poller that feeds it from hubless legacy feeds.
-/// Returns once all three have stopped; the caller flushes the store. `cli serve` and the
+/// that empties the durable queue, the poller that feeds it from hubless legacy feeds, and
+/// the WebSub hub's upkeep (pending verifications, expired leases). Returns once all have
+/// stopped; the caller flushes the store. `cli serve` and the
 /// end-to-end tests start the bridge through this one function.
 pub async fn serve(
     listener: TcpListener,
@@ -287,9 +292,11 @@ pub async fn serve(
             let _ = rx.wait_for(|s| *s).await;
         }
     };
+    let websub_hub = hub::hub_for(&app);
     let tasks = [
         tokio::spawn(worker.run(stopped(&stop_rx))),
         tokio::spawn(poller.run(stopped(&stop_rx))),
+        tokio::spawn(websub_hub.maintain(stopped(&stop_rx))),
         tokio::spawn(run(listener, app, stopped(&stop_rx))),
     ];
     drop(stop_rx);

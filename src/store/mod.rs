@@ -9,7 +9,8 @@
 //! - one file per family of trees: `ids.rs`, `identities.rs`, `keys.rs`, `puppets.rs`,
 //!   `follows.rs`, `entries.rs` (outboxes, seen ids, Flag reports, inbound activities),
 //!   `queue.rs` (delivery jobs, per-host state, dead inboxes), `relays.rs` (what the two-way
-//!   bridge remembers between an action and its answer).
+//!   bridge remembers between an action and its answer), `hub.rs` (the WebSub hub's
+//!   subscriptions and pending verifications).
 //!
 //! Every method runs its sled work on tokio's blocking pool (one `unblock` path, as
 //! aode-relay does), because a lookup that misses the page cache reads the disk. Writes are
@@ -20,6 +21,7 @@ mod commit;
 mod entries;
 mod error;
 mod follows;
+mod hub;
 mod identities;
 mod ids;
 mod keys;
@@ -35,6 +37,7 @@ pub use codec::{host_of, now_ms};
 pub use entries::{Entry, ObjectEntry, Report};
 pub use error::StoreError;
 pub use follows::Follower;
+pub use hub::{HubMode, HubPending, HubSubscription, PendingAdded};
 pub use identities::{Identity, Protocol};
 pub use keys::KeyPair;
 pub use puppets::{PollState, Puppet, PuppetKind};
@@ -85,6 +88,10 @@ pub(crate) mod name {
     pub const RELAYS: &str = "follow-id-relay";
     pub const RELAY_PAIRS: &str = "pair-follow-id";
     pub const EARLY_DELETES: &str = "object-id-deleted-at";
+    pub const HUB_SUBS: &str = "hub-handle-callback-subscription";
+    pub const HUB_PENDING: &str = "hub-handle-callback-pending";
+    pub const HUB_EXPIRY: &str = "hub-lease-end-subscription";
+    pub const HUB_HOSTS: &str = "hub-callback-host-count";
 }
 
 /// Key of the schema version in the `meta` tree (value: u32 big-endian).
@@ -118,6 +125,10 @@ pub(crate) struct Trees {
     pub relays: sled::Tree,
     pub relay_pairs: sled::Tree,
     pub early_deletes: sled::Tree,
+    pub hub_subs: sled::Tree,
+    pub hub_pending: sled::Tree,
+    pub hub_expiry: sled::Tree,
+    pub hub_hosts: sled::Tree,
 }
 
 impl Trees {
@@ -149,6 +160,10 @@ impl Trees {
             relays: db.open_tree(name::RELAYS)?,
             relay_pairs: db.open_tree(name::RELAY_PAIRS)?,
             early_deletes: db.open_tree(name::EARLY_DELETES)?,
+            hub_subs: db.open_tree(name::HUB_SUBS)?,
+            hub_pending: db.open_tree(name::HUB_PENDING)?,
+            hub_expiry: db.open_tree(name::HUB_EXPIRY)?,
+            hub_hosts: db.open_tree(name::HUB_HOSTS)?,
         })
     }
 }

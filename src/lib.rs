@@ -9,7 +9,7 @@
 //! puppets, [`puppet`] builds the puppets' actors; [`poll`] finds what changed in a feed and
 //! polls feeds; [`delivery`] is the durable outbound queue's worker and fan-out;
 //! [`metrics`] counts for `/metrics`; [`websub`] is the hub for puppet feeds and the
-//! subscriber to legacy hubs.
+//! subscriber to legacy hubs; [`salmon`] reads, verifies and signs Salmon magic envelopes.
 #![deny(missing_docs)]
 
 pub mod cli;
@@ -24,6 +24,7 @@ pub mod model;
 pub mod net;
 pub mod poll;
 pub mod puppet;
+pub mod salmon;
 pub mod server;
 pub mod store;
 pub mod translate;

@@ -6,7 +6,8 @@
 //!   signs every attempt afresh with the signer puppet's key (on the blocking pool), POSTs,
 //!   and completes, retries with exponential backoff and jitter, or gives up; it keeps a
 //!   global and a per-host concurrency cap and a per-host circuit breaker;
-//! - [`backoff`] holds the timing rules as pure functions.
+//! - [`backoff`] holds the timing rules as pure functions; [`salmon`] sends OStatus jobs
+//!   (Magic Envelopes signed at send time, with the unpadded and data-only fallbacks).
 //!
 //! Delivery is at least once: a crash between a 2xx and the job's removal sends it again,
 //! and receivers dedupe by activity id.
@@ -25,6 +26,7 @@
 
 pub mod backoff;
 mod fanout;
+pub mod salmon;
 mod worker;
 
 use std::time::Duration;

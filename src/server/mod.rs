@@ -3,7 +3,8 @@
 //! Layout: [`state`] holds [`App`], what every handler needs; [`lookup`] makes puppets from
 //! legacy addresses; [`webfinger`] answers WebFinger, host-meta and NodeInfo; [`actors`]
 //! serves the puppets' actors, collections and entries; [`inbox`] authenticates and applies
-//! inbound activities, with signer keys from [`keys`]; [`errors`] writes answers.
+//! inbound activities, with signer keys from [`keys`]; [`salmon`] takes Salmon slaps;
+//! [`errors`] writes answers.
 //!
 //! Routes:
 //! - `GET /healthz`, `GET /metrics`, `POST /api/translate?to=…[&from=…]`
@@ -13,12 +14,14 @@
 //! - `GET /users/<handle>` (+ `/outbox`, `/followers`, `/following`, `/entries/<seq>`)
 //! - `GET /legacy/<minted id>` (accounts with puppets redirect to the actor)
 //! - `POST /users/<handle>/inbox`, `POST /inbox`
+//! - `POST /users/<handle>/salmon`, `POST /salmon`
 
 pub mod actors;
 pub mod errors;
 pub mod inbox;
 pub mod keys;
 pub mod lookup;
+pub mod salmon;
 pub mod state;
 pub mod webfinger;
 
@@ -182,6 +185,20 @@ pub fn routes(
         .and(inbox_body)
         .and(with_app(app.clone()))
         .then(inbox_handler);
+    let salmon_body = warp::post()
+        .and(warp::header::optional::<String>("content-type"))
+        .and(warp::body::content_length_limit(max_body))
+        .and(warp::body::bytes());
+    let personal_salmon = warp::path!("users" / String / "salmon")
+        .map(Some)
+        .and(salmon_body)
+        .and(with_app(app.clone()))
+        .then(salmon_handler);
+    let shared_salmon = warp::path!("salmon")
+        .map(|| None)
+        .and(salmon_body)
+        .and(with_app(app.clone()))
+        .then(salmon_handler);
     health
         .or(metrics)
         .unify()
@@ -211,8 +228,22 @@ pub fn routes(
         .unify()
         .or(shared_inbox)
         .unify()
+        .or(personal_salmon)
+        .unify()
+        .or(shared_salmon)
+        .unify()
         .recover(errors::rejection_reply)
         .unify()
+}
+
+async fn salmon_handler(
+    handle: Option<String>,
+    content_type: Option<String>,
+    body: Bytes,
+    app: App,
+) -> Response {
+    let r = salmon::salmon_route(&app, handle.as_deref(), content_type.as_deref(), &body).await;
+    counted(&app, "salmon", r)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -5,3 +5,4 @@ pub mod ap;
 pub mod http;
 pub mod keys;
 pub mod legacy;
+pub mod ostatus;

@@ -8,8 +8,9 @@
 //! [`net`] is the guarded outbound client; [`identity`] finds legacy accounts and names their
 //! puppets, [`puppet`] builds the puppets' actors; [`poll`] finds what changed in a feed and
 //! polls feeds; [`delivery`] is the durable outbound queue's worker and fan-out;
-//! [`metrics`] counts for `/metrics`; [`bridge`] carries actions across the two sides live; [`websub`] is the hub for puppet feeds and the
-//! subscriber to legacy hubs.
+//! [`metrics`] counts for `/metrics`; [`bridge`] carries actions across the two sides live;
+//! [`websub`] is the hub for puppet feeds and the subscriber to legacy hubs; [`salmon`]
+//! reads, verifies and signs Salmon magic envelopes.
 #![deny(missing_docs)]
 
 pub mod bridge;
@@ -25,6 +26,7 @@ pub mod model;
 pub mod net;
 pub mod poll;
 pub mod puppet;
+pub mod salmon;
 pub mod server;
 pub mod store;
 pub mod translate;

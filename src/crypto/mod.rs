@@ -10,8 +10,11 @@
 //! Key sizes: the bridge makes RSA-2048 keys ([`KeyPair::generate`]). It verifies signatures
 //! from keys of 1024 bits and up, because GNU social and StatusNet made 1024-bit keys and
 //! they are still in use; smaller keys parse (so they can be shown and compared) but every
-//! verification with them fails.
+//! verification with them fails — except through
+//! [`PublicKey::verify_pkcs1_sha256_legacy`], which Salmon alone uses, because Friendica and
+//! early StatusNet published 512-bit magic keys (`legacy.rs`, verification only).
 
+mod legacy;
 pub(crate) mod pem;
 
 use std::fmt;
@@ -344,6 +347,21 @@ impl PublicKey {
         self.pkcs1_sha256
             .verify_sig(message, sig)
             .map_err(|_| KeyError::BadSignature)
+    }
+
+    /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature like [`PublicKey::verify_pkcs1_sha256`],
+    /// but also with keys of 512 to 1023 bits. For Salmon magic signatures only: Friendica
+    /// and early StatusNet published such keys and their envelopes must still verify
+    /// (ostatus-anchors.md checklist 6). HTTP Signatures keep the 1024-bit floor.
+    pub fn verify_pkcs1_sha256_legacy(&self, message: &[u8], sig: &[u8]) -> Result<(), KeyError> {
+        if self.bits() >= 1024 {
+            return self.verify_pkcs1_sha256(message, sig);
+        }
+        if legacy::verify_pkcs1_sha256(&self.n, &self.e, &sha256(message), sig) {
+            Ok(())
+        } else {
+            Err(KeyError::BadSignature)
+        }
     }
 
     /// Checks an RSASSA-PSS SHA-512 signature (RFC 9421 `rsa-pss-sha512`; cavage `hs2019`

@@ -6,7 +6,8 @@
 //!   signs every attempt afresh with the signer puppet's key (on the blocking pool), POSTs,
 //!   and completes, retries with exponential backoff and jitter, or gives up; it keeps a
 //!   global and a per-host concurrency cap and a per-host circuit breaker;
-//! - [`backoff`] holds the timing rules as pure functions;
+//! - [`backoff`] holds the timing rules as pure functions; [`salmon`] sends OStatus jobs
+//!   (Magic Envelopes signed at send time, with the unpadded and data-only fallbacks);
 //! - `websub.rs` sends WebSub pushes (jobs of `Protocol::WebSub`, queued by
 //!   [`crate::websub::hub::publish`]): HMAC-signed, no HTTP Signature.
 //!
@@ -28,6 +29,7 @@
 pub mod backoff;
 mod fanout;
 mod websub;
+pub mod salmon;
 mod worker;
 
 use std::time::Duration;

@@ -422,6 +422,13 @@ impl Shared {
             Ok(k) => k,
             Err(e) => return Attempt::Unsendable(e),
         };
+        if job.protocol == Protocol::OStatus {
+            return match super::salmon::send(&self.fetcher, key, &job.body, url).await {
+                Ok(_) => Attempt::Sent,
+                Err(super::salmon::SendError::Failed(e)) => Attempt::Failed(e),
+                Err(super::salmon::SendError::Unsendable(r)) => Attempt::Unsendable(r),
+            };
+        }
         let key_id = self.urls.key_id(&job.signer);
         let body = job.body.clone().into_bytes();
         let content_type = job.content_type.clone();
@@ -491,7 +498,10 @@ impl Shared {
             self.finish(&job, DeliveryOutcome::Failed).await;
             return;
         }
-        if !matches!(job.protocol, Protocol::ActivityPub | Protocol::WebSub) {
+        if !matches!(
+            job.protocol,
+            Protocol::ActivityPub | Protocol::WebSub | Protocol::OStatus
+        ) {
             let next = now.saturating_add(millis(UNSUPPORTED_RETRY));
             self.retry_at(
                 &job,

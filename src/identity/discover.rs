@@ -185,14 +185,75 @@ async fn from_address(
     finish(identity)
 }
 
+/// WebFinger (then LRDD) for a URI resource, typically a Salmon author's `https://host/user/7`,
+/// asked on the URI's own host: the key a Salmon is checked with must come from the
+/// author's own server. Only the descriptor is read (no feed is fetched), so `protocols`
+/// may be empty; a subject on another host is refused as for addresses.
+pub async fn discover_uri(
+    fetcher: &Fetcher,
+    uri: &str,
+    limits: &Limits,
+) -> Result<Identity, DiscoverError> {
+    let url = Url::parse(uri).map_err(|_| DiscoverError::BadInput(uri.to_string()))?;
+    let authority = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => return Err(DiscoverError::BadInput(uri.to_string())),
+    };
+    let descriptor = webfinger_resource(fetcher, &authority, uri, limits).await?;
+    if let Some(subject) = &descriptor.subject
+        && !subject_on(subject, &authority)
+    {
+        return Err(DiscoverError::ForeignSubject {
+            asked: uri.to_string(),
+            subject: subject.clone(),
+            host: authority,
+        });
+    }
+    let address = descriptor
+        .subject
+        .as_deref()
+        .and_then(|s| s.strip_prefix("acct:"))
+        .and_then(|a| Address::parse(a).ok());
+    let mut identity = Identity {
+        id: descriptor
+            .subject
+            .clone()
+            .unwrap_or_else(|| uri.to_string()),
+        address,
+        aliases: descriptor.aliases.clone(),
+        protocols: Vec::new(),
+        endpoints: Endpoints::default(),
+        magic_key: None,
+        kind: ObjectType::Person,
+        profile: None,
+        feed_title: None,
+    };
+    apply_descriptor(&mut identity, &descriptor);
+    if let Ok(done) = finish(identity.clone()) {
+        identity = done;
+    }
+    Ok(identity)
+}
+
 /// Asks WebFinger, then host-meta's LRDD template.
 async fn webfinger(
     fetcher: &Fetcher,
     address: &Address,
     limits: &Limits,
 ) -> Result<Descriptor, DiscoverError> {
-    let authority = address.authority();
-    let acct = address.acct();
+    webfinger_resource(fetcher, &address.authority(), &address.acct(), limits).await
+}
+
+/// Asks `authority`'s WebFinger about `resource`, then host-meta's LRDD template.
+async fn webfinger_resource(
+    fetcher: &Fetcher,
+    authority: &str,
+    resource: &str,
+    limits: &Limits,
+) -> Result<Descriptor, DiscoverError> {
+    let authority = authority.to_string();
+    let acct = resource.to_string();
     let query = format!(
         "/.well-known/webfinger?resource={}",
         percent_encoding::utf8_percent_encode(&acct, percent_encoding::NON_ALPHANUMERIC)
@@ -256,9 +317,17 @@ async fn webfinger(
 /// (`acct:kaniini`), which names no other host and so is taken as the asked one.
 fn belongs_to(subject: &str, address: &Address) -> bool {
     let bare = subject.strip_prefix("acct:").unwrap_or(subject);
-    let host = if !bare.contains("://") && !bare.contains('@') {
+    if !bare.contains("://") && !bare.contains('@') {
         return !bare.is_empty() && bare.eq_ignore_ascii_case(&address.user);
-    } else if !bare.contains("://") {
+    }
+    subject_on(subject, &address.authority())
+}
+
+/// True when a WebFinger subject (`acct:user@host`, bare `user@host` or a URL) is on
+/// `authority` (`host[:port]`).
+fn subject_on(subject: &str, authority: &str) -> bool {
+    let bare = subject.strip_prefix("acct:").unwrap_or(subject);
+    let host = if !bare.contains("://") {
         Address::parse(bare).ok().map(|a| a.authority())
     } else {
         Url::parse(subject).ok().and_then(|u| {
@@ -268,7 +337,7 @@ fn belongs_to(subject: &str, address: &Address) -> bool {
             })
         })
     };
-    host.is_some_and(|h| h.eq_ignore_ascii_case(&address.authority()))
+    host.is_some_and(|h| h.eq_ignore_ascii_case(authority))
 }
 
 /// Takes the links the bridge uses from a descriptor.
@@ -290,8 +359,12 @@ fn apply_descriptor(identity: &mut Identity, d: &Descriptor) {
     e.pump_outbox = d.href(rel::PUMP_OUTBOX).map(str::to_string);
     e.subscribe_template = d.link(rel::SUBSCRIBE, &[]).and_then(|l| l.template.clone());
     identity.magic_key = d.href(rel::MAGIC_KEY).map(|h| {
-        // `data:application/magic-public-key,RSA.n.e`, or the bare key.
-        h.split_once(',').map_or(h, |(_, k)| k).to_string()
+        // `data:application/magic-public-key,RSA.n.e` (StatusNet 0.9.0 wrote `;` instead of
+        // `,`), or the bare key.
+        h.split_once([',', ';'])
+            .map_or(h, |(_, k)| k)
+            .trim()
+            .to_string()
     });
 }
 

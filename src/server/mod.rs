@@ -3,7 +3,8 @@
 //! Layout: [`state`] holds [`App`], what every handler needs; [`lookup`] makes puppets from
 //! legacy addresses; [`webfinger`] answers WebFinger, host-meta and NodeInfo; [`actors`]
 //! serves the puppets' actors, collections and entries; [`inbox`] authenticates and applies
-//! inbound activities, with signer keys from [`keys`]; [`errors`] writes answers.
+//! inbound activities, with signer keys from [`keys`]; [`salmon`] takes Salmon slaps;
+//! [`errors`] writes answers.
 //!
 //! Routes:
 //! - `GET /healthz`, `GET /metrics`, `POST /api/translate?to=…[&from=…]`
@@ -14,6 +15,7 @@
 //! - `GET /legacy/<minted id>` (accounts with puppets redirect to the actor)
 //! - `POST /users/<handle>/inbox`, `POST /inbox`
 //! - `POST /hub` (WebSub subscribe / unsubscribe for puppet feeds, [`hub`])
+//! - `POST /users/<handle>/salmon`, `POST /salmon`
 
 pub mod actors;
 pub mod errors;
@@ -21,6 +23,7 @@ pub mod hub;
 pub mod inbox;
 pub mod keys;
 pub mod lookup;
+pub mod salmon;
 pub mod state;
 pub mod webfinger;
 
@@ -184,6 +187,20 @@ pub fn routes(
         .and(inbox_body)
         .and(with_app(app.clone()))
         .then(inbox_handler);
+    let salmon_body = warp::post()
+        .and(warp::header::optional::<String>("content-type"))
+        .and(warp::body::content_length_limit(max_body))
+        .and(warp::body::bytes());
+    let personal_salmon = warp::path!("users" / String / "salmon")
+        .map(Some)
+        .and(salmon_body)
+        .and(with_app(app.clone()))
+        .then(salmon_handler);
+    let shared_salmon = warp::path!("salmon")
+        .map(|| None)
+        .and(salmon_body)
+        .and(with_app(app.clone()))
+        .then(salmon_handler);
     health
         .or(metrics)
         .unify()
@@ -215,8 +232,22 @@ pub fn routes(
         .unify()
         .or(hub::route(app.clone()))
         .unify()
+        .or(personal_salmon)
+        .unify()
+        .or(shared_salmon)
+        .unify()
         .recover(errors::rejection_reply)
         .unify()
+}
+
+async fn salmon_handler(
+    handle: Option<String>,
+    content_type: Option<String>,
+    body: Bytes,
+    app: App,
+) -> Response {
+    let r = salmon::salmon_route(&app, handle.as_deref(), content_type.as_deref(), &body).await;
+    counted(&app, "salmon", r)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -12,3 +12,4 @@ pub mod keys;
 pub mod legacy;
 pub mod magic_env;
 pub mod mini_xml;
+pub mod ostatus;

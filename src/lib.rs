@@ -9,7 +9,8 @@
 //! puppets, [`puppet`] builds the puppets' actors; [`poll`] finds what changed in a feed and
 //! polls feeds; [`delivery`] is the durable outbound queue's worker and fan-out;
 //! [`metrics`] counts for `/metrics`; [`websub`] is the hub for puppet feeds and the
-//! subscriber to legacy hubs.
+//! subscriber to legacy hubs; [`ostatus`] renders the Atom face of ActivityPub accounts'
+//! puppets.
 #![deny(missing_docs)]
 
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod identity;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod ostatus;
 pub mod poll;
 pub mod puppet;
 pub mod server;

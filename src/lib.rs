@@ -10,7 +10,8 @@
 //! polls feeds; [`delivery`] is the durable outbound queue's worker and fan-out;
 //! [`metrics`] counts for `/metrics`; [`bridge`] carries actions across the two sides live;
 //! [`websub`] is the hub for puppet feeds and the subscriber to legacy hubs; [`salmon`]
-//! reads, verifies and signs Salmon magic envelopes.
+//! reads, verifies and signs Salmon magic envelopes; [`ostatus`] renders the Atom face of
+//! ActivityPub accounts' puppets.
 #![deny(missing_docs)]
 
 pub mod bridge;
@@ -24,6 +25,7 @@ pub mod identity;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod ostatus;
 pub mod poll;
 pub mod puppet;
 pub mod salmon;

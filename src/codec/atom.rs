@@ -65,6 +65,8 @@
 //! - A mention listed under both `mentioned` and `ostatus:attention` becomes one mention
 //!   (written back as `mentioned`); links with an empty `href` are dropped; unparseable
 //!   `media:width`/`length` values are dropped; empty dates and ids are dropped.
+//! - An `atom_uri` equal to the id is written as `<id>` plus the activity+json alternate
+//!   link to the same URL, which reads back as the id alone.
 //! - An author `<id>` equal to its `<uri>` (or the reverse for objects) is not kept twice.
 //!   A differing one, or a `<name>`/`<title>` that the name rule does not explain, is kept as
 //!   an extension.
@@ -1239,9 +1241,9 @@ impl W {
         if let Some(u) = &p.url {
             self.link("alternate", u, Some("text/html"), &[]);
         }
-        if let (Some(id), Some(atom)) = (&p.id, &p.atom_uri)
-            && id != atom
-        {
+        // An `atom_uri` equal to the id says the AP id is the Atom id too (an AP post on the
+        // OStatus face): the link still tells peers where the AP object is.
+        if let (Some(id), Some(_)) = (&p.id, &p.atom_uri) {
             self.link("alternate", id, Some("application/activity+json"), &[]);
         }
         if let Some(img) = &p.image {

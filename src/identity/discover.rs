@@ -181,6 +181,12 @@ async fn from_address(
     {
         let fetched = get(fetcher, &url, Accept::Atom, "feed").await?;
         read_feed(&mut identity, &fetched, limits)?;
+    } else if let Some(actor) = identity.endpoints.actor.clone()
+        && let Ok(url) = Url::parse(&actor)
+    {
+        // An ActivityPub-only account: its actor is the profile the puppet's OStatus face shows.
+        let fetched = get(fetcher, &url, Accept::ActivityJson, "actor").await?;
+        read_actor(&mut identity, &fetched, limits)?;
     }
     finish(identity)
 }
@@ -234,6 +240,46 @@ pub async fn discover_uri(
         identity = done;
     }
     Ok(identity)
+}
+
+/// Reads a fetched ActivityPub actor into the identity: its profile (name, bio, avatar,
+/// header, lock, inbox, shared inbox, key), its kind and its profile page. The actor's id
+/// must be on the host it was fetched from, so a server cannot lend another host's actor.
+fn read_actor(identity: &mut Identity, f: &Fetched, limits: &Limits) -> Result<(), DiscoverError> {
+    let decode_err = |e| DiscoverError::Decode {
+        what: "actor",
+        url: f.url.to_string(),
+        source: e,
+    };
+    let doc = codec::decode(Format::As2, &f.body, limits).map_err(decode_err)?;
+    let Document::Activity(a) = doc else {
+        return Err(DiscoverError::NothingFound(f.url.to_string()));
+    };
+    let Some(crate::model::Node::Actor(actor)) = a.object.map(|o| *o) else {
+        return Err(DiscoverError::NothingFound(f.url.to_string()));
+    };
+    let id = actor.props.id.clone().unwrap_or_else(|| f.url.to_string());
+    let same_host = Url::parse(&id).ok().is_some_and(|u| {
+        u.host_str().is_some()
+            && u.host_str() == f.url.host_str()
+            && u.port_or_known_default() == f.url.port_or_known_default()
+    });
+    if !same_host {
+        return Err(DiscoverError::ForeignSubject {
+            asked: f.url.to_string(),
+            subject: id,
+            host: f.url.host_str().unwrap_or_default().to_string(),
+        });
+    }
+    identity.endpoints.actor = Some(id);
+    if identity.endpoints.profile.is_none() {
+        identity.endpoints.profile = actor.props.url.clone();
+    }
+    if matches!(actor.kind, ObjectType::Group | ObjectType::Service) {
+        identity.kind = actor.kind.clone();
+    }
+    identity.profile = Some(actor);
+    Ok(())
 }
 
 /// Asks WebFinger, then host-meta's LRDD template.
@@ -436,6 +482,20 @@ async fn from_url(fetcher: &Fetcher, url: Url, limits: &Limits) -> Result<Identi
         read_feed(&mut identity, &fetched, limits)?;
     } else if media.contains("activity+json") || media.contains("ld+json") {
         identity.endpoints.actor = Some(f.url.to_string());
+        read_actor(&mut identity, &f, limits)?;
+        // An actor's account is `preferredUsername@` its host, as Mastodon names remote users.
+        identity.address = identity
+            .profile
+            .as_ref()
+            .and_then(|a| a.username.as_deref())
+            .and_then(|user| {
+                let host = f.url.host_str()?;
+                let authority = match f.url.port() {
+                    Some(p) => format!("{host}:{p}"),
+                    None => host.to_string(),
+                };
+                Address::parse(&format!("{user}@{authority}")).ok()
+            });
     } else {
         read_feed(&mut identity, &f, limits)?;
     }

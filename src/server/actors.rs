@@ -132,6 +132,11 @@ pub(super) async fn actor_route(app: &App, handle: &str, accept: Option<&str>) -
         Ok(r) => r,
         Err(e) => return error_reply(&e),
     };
+    if super::face::face_of(&record.puppet) == super::face::Face::OStatus
+        && let Some(to) = ostatus_redirect(app, handle, accept)
+    {
+        return to;
+    }
     if negotiate(accept) == Wants::Html
         && let Some(page) = record.identity(app).endpoints.profile
         && let Ok(uri) = page.parse::<warp::http::Uri>()
@@ -139,6 +144,21 @@ pub(super) async fn actor_route(app: &App, handle: &str, accept: Option<&str>) -
         return warp::redirect::see_other(uri).into_response();
     }
     json_reply(&actor_document(app, &record), ACTIVITY_JSON)
+}
+
+/// An OStatus-face puppet's URL (its Atom author `uri`) leads legacy clients on: Atom to
+/// the feed, browsers to the bridge's profile page, which links the feed.
+fn ostatus_redirect(app: &App, handle: &str, accept: Option<&str>) -> Option<Response> {
+    let a = accept?.to_ascii_lowercase();
+    let to = if a.contains("application/atom+xml") && !a.contains("activity+json") {
+        app.urls.feed(handle)
+    } else if negotiate(Some(&a)) == Wants::Html {
+        app.urls.profile_page(handle)
+    } else {
+        return None;
+    };
+    let uri = to.parse::<warp::http::Uri>().ok()?;
+    Some(warp::redirect::see_other(uri).into_response())
 }
 
 /// Which collection of a puppet.

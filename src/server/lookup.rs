@@ -264,6 +264,13 @@ pub async fn ensure_puppet(app: &App, input: &str) -> Result<PuppetView, LookupE
     }
     keypair(app, &handle).await?;
     app.store.put_identity(&remote_identity(&identity)).await?;
+    let profile = StoredProfile::of(&identity);
+    // An ActivityPub account's puppet is found again by its actor id, which is what every
+    // activity it sends names; a legacy account's by its address.
+    let source = match (super::face::face(&profile), &identity.endpoints.actor) {
+        (super::face::Face::OStatus, Some(actor)) => actor.clone(),
+        _ => address.acct(),
+    };
     let puppet = Puppet {
         handle: handle.clone(),
         kind: match identity.kind {
@@ -271,9 +278,9 @@ pub async fn ensure_puppet(app: &App, input: &str) -> Result<PuppetView, LookupE
             ObjectType::Service => PuppetKind::Service,
             _ => PuppetKind::Person,
         },
-        source: address.acct(),
+        source,
         feed_url: identity.endpoints.feed.clone(),
-        profile: serde_json::to_value(StoredProfile::of(&identity)).map_err(|e| {
+        profile: serde_json::to_value(&profile).map_err(|e| {
             LookupError::Store(StoreError::Encode {
                 tree: "handle-puppet",
                 reason: e.to_string(),
@@ -350,6 +357,27 @@ fn remote_identity(identity: &Identity) -> store::Identity {
         store::Protocol::OStatus
     };
     let e = &identity.endpoints;
+    if protocol == store::Protocol::ActivityPub
+        && let Some(actor_id) = &e.actor
+    {
+        // Keyed by actor id, as the inbox caches signers, so its key is already known.
+        let mut out = store::Identity::new(actor_id.clone(), protocol, store::now_ms());
+        if let Some(actor) = &identity.profile {
+            out.inbox = actor.endpoints.inbox.clone();
+            out.shared_inbox = actor.endpoints.shared_inbox.clone();
+            out.outbox = actor.endpoints.outbox.clone();
+            // Only a key the actor owns on its own host is cached: a key id naming another
+            // host would let this actor's document speak for that host's accounts.
+            if let Some(k) = &actor.public_key
+                && k.owner == *actor_id
+                && store::host_of(&k.id) == store::host_of(actor_id)
+            {
+                out.key_id = Some(k.id.clone());
+                out.public_key_pem = Some(k.pem.clone());
+            }
+        }
+        return out;
+    }
     let mut out = store::Identity::new(identity.id.clone(), protocol, store::now_ms());
     out.inbox = e.pump_inbox.clone();
     out.outbox = e.pump_outbox.clone();

@@ -13,16 +13,21 @@
 //!   `/.well-known/nodeinfo`, `/nodeinfo/2.1`
 //! - `GET /users/<handle>` (+ `/outbox`, `/followers`, `/following`, `/entries/<seq>`)
 //! - `GET /legacy/<minted id>` (accounts with puppets redirect to the actor)
+//! - OStatus face ([`face`]): `GET /users/<handle>/feed.atom` ([`feed`]), `GET /@<handle>`
+//!   and `GET /authorize_interaction?uri=…` ([`profile`])
 //! - `POST /users/<handle>/inbox`, `POST /inbox`
 //! - `POST /hub` (WebSub subscribe / unsubscribe for puppet feeds, [`hub`])
 //! - `POST /users/<handle>/salmon`, `POST /salmon`
 
 pub mod actors;
 pub mod errors;
+pub mod face;
+pub mod feed;
 pub mod hub;
 pub mod inbox;
 pub mod keys;
 pub mod lookup;
+pub mod profile;
 pub mod salmon;
 pub mod state;
 pub mod webfinger;
@@ -139,6 +144,46 @@ pub fn routes(
             let r = actors::actor_route(&app, &h, accept.as_deref()).await;
             counted(&app, "actor", r)
         });
+    let feed = warp::path!("users" / String / "feed.atom")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_app(app.clone()))
+        .then(
+            |h: String, q: HashMap<String, String>, app: App| async move {
+                let r = feed::feed_route(&app, &h, &q).await;
+                counted(&app, "feed", r)
+            },
+        );
+    let profile_page = warp::path::param::<String>()
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(with_app(app.clone()))
+        .and_then(|segment: String, app: App| async move {
+            let Some(h) = profile::handle_of_segment(&segment) else {
+                return Err(warp::reject::not_found());
+            };
+            let r = profile::profile_route(&app, &h).await;
+            Ok::<_, warp::Rejection>(counted(&app, "profile", r))
+        });
+    let authorize_interaction = warp::path!("authorize_interaction")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_app(app.clone()))
+        .map(|q: HashMap<String, String>, app: App| {
+            counted(
+                &app,
+                "authorize_interaction",
+                profile::authorize_interaction_route(&q),
+            )
+        });
+    // Boxed: one more level in the chain below instead of three keeps warp's nested filter
+    // type (and the compile time) small.
+    let ostatus_face = feed
+        .or(profile_page)
+        .unify()
+        .or(authorize_interaction)
+        .unify()
+        .boxed();
     let collection = warp::path!("users" / String / String)
         .and(warp::get())
         .and(warp::query::<HashMap<String, String>>())
@@ -221,6 +266,8 @@ pub fn routes(
         .or(actor)
         .unify()
         .or(entry)
+        .unify()
+        .or(ostatus_face)
         .unify()
         .or(collection)
         .unify()

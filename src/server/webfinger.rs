@@ -1,9 +1,10 @@
 //! Discovery of the bridge and its puppets: WebFinger (RFC 7033, JRD; XRD when asked),
 //! host-meta with LRDD templates (RFC 6415, for OStatus-era servers), and NodeInfo 2.1.
 //!
-//! A puppet is found by `acct:<handle>@<bridge authority>` or by its actor URL; the answer
-//! links `self` to the actor (what Mastodon requires), the legacy profile page, and the
-//! puppet's Salmon `magic-public-key`.
+//! A puppet is found by `acct:<handle>@<bridge authority>`, by its actor URL or by its
+//! profile page. A puppet with an ActivityPub face links `self` to the actor (what Mastodon
+//! requires), the legacy profile page, and the puppet's Salmon `magic-public-key`; one with an
+//! OStatus face links its feed, Salmon endpoints, profile page, key and subscribe template.
 
 use serde_json::json;
 use warp::Reply;
@@ -17,6 +18,7 @@ use super::state::App;
 use crate::crypto::PublicKey;
 use crate::identity::Address;
 use crate::identity::webfinger::{Descriptor, Link, rel};
+use crate::puppet::BridgeUrls;
 
 /// NodeInfo 2.1's schema URI, the `rel` of its discovery link and the profile of its type.
 pub const NODEINFO_21: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
@@ -52,9 +54,16 @@ impl Status for WebfingerError {
 fn handle_of_resource(app: &App, resource: &str) -> Result<String, WebfingerError> {
     let resource = resource.trim();
     if resource.starts_with("http://") || resource.starts_with("https://") {
+        // The actor URL, or the profile page (`<base>/@<handle>`, the OStatus alias).
+        let page = resource
+            .strip_prefix(app.urls.base())
+            .and_then(|r| r.strip_prefix("/@"))
+            .filter(|h| !h.is_empty() && !h.contains(['/', '?', '#']))
+            .map(str::to_string);
         return app
             .urls
             .handle_of(resource)
+            .or(page)
             .ok_or_else(|| WebfingerError::Unknown(resource.to_string()));
     }
     if !resource.starts_with("acct:") {
@@ -73,8 +82,67 @@ fn handle_of_resource(app: &App, resource: &str) -> Result<String, WebfingerErro
     Ok(address.user)
 }
 
-/// The descriptor of a puppet.
+/// The descriptor of a puppet: its ActivityPub face ([`ap_descriptor`]) or its OStatus face
+/// ([`ostatus_descriptor`]), by [`super::face::face_of`].
 pub fn descriptor(app: &App, record: &PuppetRecord) -> Descriptor {
+    match super::face::face_of(&record.puppet) {
+        super::face::Face::ActivityPub => ap_descriptor(app, record),
+        super::face::Face::OStatus => ostatus_descriptor(&app.urls, record),
+    }
+}
+
+/// The magic public key link of a puppet's key pair (`data:application/magic-public-key,
+/// RSA.<n>.<e>`, padded base64url as Mastodon and GNU social publish it).
+fn magic_key_link(record: &PuppetRecord) -> Option<Link> {
+    match PublicKey::from_pem(&record.keys.public_pem) {
+        Ok(k) => Some(Link::new(
+            rel::MAGIC_KEY,
+            None,
+            &format!("data:application/magic-public-key,{}", k.to_magic()),
+        )),
+        Err(e) => {
+            tracing::warn!(handle = %record.puppet.handle, error = %e, "stored public key does not read");
+            None
+        }
+    }
+}
+
+/// The OStatus face's descriptor: every relation Mastodon 2.x checks before it treats an
+/// account as OStatus (profile page, `updates-from` feed, Salmon, magic key, subscribe
+/// template), the older Salmon relations GNU social still reads, and no ActivityPub `self`
+/// link, so peers that speak both talk OStatus to the puppet.
+pub fn ostatus_descriptor(urls: &BridgeUrls, record: &PuppetRecord) -> Descriptor {
+    let h = &record.puppet.handle;
+    let salmon = urls.salmon(h);
+    let mut links = vec![
+        Link::new(rel::PROFILE_PAGE, Some("text/html"), &urls.profile_page(h)),
+        Link::new(
+            rel::UPDATES_FROM,
+            Some("application/atom+xml"),
+            &urls.feed(h),
+        ),
+        Link::new(rel::SALMON, None, &salmon),
+    ];
+    for old in rel::SALMON_OLD {
+        links.push(Link::new(old, None, &salmon));
+    }
+    links.extend(magic_key_link(record));
+    links.push(Link {
+        rel: rel::SUBSCRIBE.into(),
+        media_type: None,
+        href: None,
+        template: Some(format!("{}/authorize_interaction?uri={{uri}}", urls.base())),
+    });
+    Descriptor {
+        subject: Some(urls.acct(h)),
+        aliases: vec![urls.profile_page(h), urls.actor(h)],
+        links,
+    }
+}
+
+/// The ActivityPub face's descriptor: `self` is the actor (what Mastodon requires), the
+/// legacy profile page, and the puppet's magic key.
+pub fn ap_descriptor(app: &App, record: &PuppetRecord) -> Descriptor {
     let h = &record.puppet.handle;
     let actor = app.urls.actor(h);
     let identity = record.identity(app);
@@ -87,14 +155,7 @@ pub fn descriptor(app: &App, record: &PuppetRecord) -> Descriptor {
         Link::new(rel::SELF, Some(super::errors::ACTIVITY_JSON), &actor),
         Link::new(rel::PROFILE_PAGE, Some("text/html"), &profile_page),
     ];
-    match PublicKey::from_pem(&record.keys.public_pem) {
-        Ok(k) => links.push(Link::new(
-            rel::MAGIC_KEY,
-            None,
-            &format!("data:application/magic-public-key,{}", k.to_magic()),
-        )),
-        Err(e) => tracing::warn!(handle = %h, error = %e, "stored public key does not read"),
-    }
+    links.extend(magic_key_link(record));
     Descriptor {
         subject: Some(app.urls.acct(h)),
         aliases: vec![actor],
@@ -122,8 +183,11 @@ fn with_cors(mut r: Response) -> Response {
 pub(super) async fn webfinger_route(app: &App, query: &str, accept: Option<&str>) -> Response {
     let mut resource = None;
     let mut rels = Vec::new();
+    let mut xml = wants_xml(accept);
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {
+            // StatusNet-era clients ask for XML in the query rather than in `Accept`.
+            "format" => xml = v.eq_ignore_ascii_case("xml") || v.eq_ignore_ascii_case("xrd"),
             "resource" if resource.is_none() => resource = Some(v.into_owned()),
             "resource" => {
                 return with_cors(error_reply(&WebfingerError::BadResource(
@@ -164,7 +228,7 @@ pub(super) async fn webfinger_route(app: &App, query: &str, accept: Option<&str>
     if !rels.is_empty() {
         d.links.retain(|l| rels.contains(&l.rel));
     }
-    with_cors(if wants_xml(accept) {
+    with_cors(if xml {
         text_reply(d.to_xrd(), XRD_XML)
     } else {
         text_reply(d.to_jrd(), JRD_JSON)

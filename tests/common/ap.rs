@@ -117,6 +117,13 @@ pub struct FakeAp {
 
 /// Starts the fake server; its actors have fresh RSA-2048 keys.
 pub async fn start_fake_ap(names: &[&str]) -> FakeAp {
+    start_fake_ap_with(names, json!({})).await
+}
+
+/// Like [`start_fake_ap`], with the members of `extra` (name, summary, icon…) added to every
+/// actor document. The server also answers WebFinger for `acct:<name>@127.0.0.1:PORT` with
+/// a `self` link to the actor, as Mastodon does.
+pub async fn start_fake_ap_with(names: &[&str], extra: Value) -> FakeAp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -125,7 +132,7 @@ pub async fn start_fake_ap(names: &[&str]) -> FakeAp {
     for name in names {
         let key = KeyPair::generate().unwrap();
         let id = format!("{base}/users/{name}");
-        let doc = json!({
+        let mut doc = json!({
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": id,
             "type": "Person",
@@ -139,6 +146,11 @@ pub async fn start_fake_ap(names: &[&str]) -> FakeAp {
                 "publicKeyPem": key.public_key().to_spki_pem().unwrap(),
             },
         });
+        if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                d.insert(k.clone(), v.clone());
+            }
+        }
         docs.insert(name.to_string(), doc.to_string());
         actors.push(FakeActor {
             key_id: format!("{id}#main-key"),
@@ -157,7 +169,36 @@ pub async fn start_fake_ap(names: &[&str]) -> FakeAp {
             .body(String::new())
             .unwrap(),
     });
-    tokio::spawn(warp::serve(route).incoming(listener).run());
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let finger = warp::path!(".well-known" / "webfinger")
+        .and(warp::query::<std::collections::HashMap<String, String>>())
+        .map(move |q: std::collections::HashMap<String, String>| {
+            let resource = q.get("resource").cloned().unwrap_or_default();
+            let found = names
+                .iter()
+                .find(|n| resource == format!("acct:{n}@{addr}"));
+            match found {
+                Some(n) => warp::http::Response::builder()
+                    .header("content-type", "application/jrd+json")
+                    .body(
+                        json!({
+                            "subject": resource,
+                            "aliases": [format!("http://{addr}/users/{n}")],
+                            "links": [
+                                {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": format!("http://{addr}/@{n}")},
+                                {"rel": "self", "type": "application/activity+json", "href": format!("http://{addr}/users/{n}")},
+                            ],
+                        })
+                        .to_string(),
+                    )
+                    .unwrap(),
+                None => warp::http::Response::builder()
+                    .status(404)
+                    .body(String::new())
+                    .unwrap(),
+            }
+        });
+    tokio::spawn(warp::serve(route.or(finger)).incoming(listener).run());
     FakeAp { addr, actors }
 }
 

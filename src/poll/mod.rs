@@ -6,4 +6,4 @@ pub mod parent;
 pub mod runner;
 
 pub use diff::{Change, PollState, changes};
-pub use runner::{PollError, PollSettings, Polled, Poller};
+pub use runner::{Origin, PollError, PollSettings, Polled, Poller};

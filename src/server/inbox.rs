@@ -261,6 +261,9 @@ async fn apply(
             if let Some(h) = handle {
                 let removed = app.store.remove_follower(&h, actor).await?;
                 tracing::info!(handle = %h, actor = ?actor, removed, "unfollowed");
+                if removed {
+                    super::websub_callback::follower_changed(app, &h);
+                }
             }
             Ok(Outcome::Accepted)
         }
@@ -268,8 +271,10 @@ async fn apply(
             if !first_sight(app, activity).await? {
                 return Ok(Outcome::Duplicate);
             }
-            if let Some(h) = object.and_then(id_of).and_then(|o| app.urls.handle_of(o)) {
-                app.store.remove_follower(&h, actor).await?;
+            if let Some(h) = object.and_then(id_of).and_then(|o| app.urls.handle_of(o))
+                && app.store.remove_follower(&h, actor).await?
+            {
+                super::websub_callback::follower_changed(app, &h);
             }
             app.store.record_inbound(actor, &as_value).await?;
             Ok(Outcome::Accepted)
@@ -350,12 +355,16 @@ async fn follow(
     if !first_sight(app, activity).await? {
         return Ok(Outcome::Duplicate);
     }
-    app.store
+    let new = app
+        .store
         .add_follower(
             &handle,
             &Follower::new(actor, inbox.clone(), identity.shared_inbox.clone()),
         )
         .await?;
+    if new {
+        super::websub_callback::follower_changed(app, &handle);
+    }
     let mut follow = activity.clone();
     follow.remove("@context");
     let accept = json!({

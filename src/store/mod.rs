@@ -8,7 +8,8 @@
 //! - `commit.rs`: group commit behind [`Store::durable`];
 //! - one file per family of trees: `ids.rs`, `identities.rs`, `keys.rs`, `puppets.rs`,
 //!   `follows.rs`, `entries.rs` (outboxes, seen ids, Flag reports, inbound activities),
-//!   `queue.rs` (delivery jobs, per-host state, dead inboxes).
+//!   `queue.rs` (delivery jobs, per-host state, dead inboxes), `websub_subs.rs` (the bridge's
+//!   own subscriptions at legacy WebSub hubs).
 //!
 //! Every method runs its sled work on tokio's blocking pool (one `unblock` path, as
 //! aode-relay does), because a lookup that misses the page cache reads the disk. Writes are
@@ -24,6 +25,7 @@ mod ids;
 mod keys;
 mod puppets;
 mod queue;
+mod websub_subs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -37,6 +39,7 @@ pub use identities::{Identity, Protocol};
 pub use keys::KeyPair;
 pub use puppets::{PollState, Puppet, PuppetKind};
 pub use queue::{HostState, Job, NewJob};
+pub use websub_subs::{LegacySubMode, LegacySubState, LegacySubscription};
 
 use crate::config::StoreConfig;
 
@@ -78,6 +81,8 @@ pub(crate) mod name {
     pub const FLAGS: &str = "seq-flag";
     pub const INBOUND: &str = "seq-inbound";
     pub const OBJECTS: &str = "object-id-handle-seq";
+    pub const LEGACY_SUBS: &str = "callback-id-legacy-subscription";
+    pub const LEGACY_SUB_HANDLES: &str = "handle-legacy-subscription-id";
 }
 
 /// Key of the schema version in the `meta` tree (value: u32 big-endian).
@@ -107,6 +112,8 @@ pub(crate) struct Trees {
     pub flags: sled::Tree,
     pub inbound: sled::Tree,
     pub objects: sled::Tree,
+    pub legacy_subs: sled::Tree,
+    pub legacy_sub_handles: sled::Tree,
 }
 
 impl Trees {
@@ -134,6 +141,8 @@ impl Trees {
             flags: db.open_tree(name::FLAGS)?,
             inbound: db.open_tree(name::INBOUND)?,
             objects: db.open_tree(name::OBJECTS)?,
+            legacy_subs: db.open_tree(name::LEGACY_SUBS)?,
+            legacy_sub_handles: db.open_tree(name::LEGACY_SUB_HANDLES)?,
         })
     }
 }

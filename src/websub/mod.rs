@@ -4,6 +4,8 @@
 //! This file holds what both sides share: the `X-Hub-Signature` HMAC (sha1, sha256, sha384,
 //! sha512, compared in constant time) and the `Link` header a push carries.
 
+pub mod subscriber;
+
 use aws_lc_rs::hmac;
 
 /// The hash of an `X-Hub-Signature`; every hub in the wild sends sha1, WebSub adds the rest.

@@ -3,5 +3,6 @@
 
 pub mod ap;
 pub mod http;
+pub mod hub;
 pub mod keys;
 pub mod legacy;

@@ -64,6 +64,8 @@ pub struct Config {
     pub bridge: BridgeConfig,
     /// `[websub]`.
     pub websub: WebsubConfig,
+    /// `[subscriber]`.
+    pub subscriber: SubscriberConfig,
 }
 
 /// `[bridge]`: what the two-way bridge may carry across.
@@ -152,6 +154,25 @@ pub struct PollConfig {
     pub max_entries: usize,
     /// Poll interval in seconds.
     pub interval_seconds: u64,
+}
+
+/// `[subscriber]`: the bridge's WebSub subscriptions to legacy feeds that have a hub (pushes
+/// replace polling for them).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberConfig {
+    /// Subscribe at all (false: every legacy feed is polled).
+    pub enabled: bool,
+    /// The `hub.lease_seconds` asked for.
+    pub lease_seconds: u64,
+    /// Renew this long before the lease ends.
+    pub renew_before_seconds: u64,
+    /// How often subscriptions are checked for renewal and retries.
+    pub check_interval_seconds: u64,
+    /// A request the hub accepted but never verified is sent again after this long.
+    pub pending_timeout_seconds: u64,
+    /// Send `hub.secret` to plain-http hubs too (anyone on the path can read it there).
+    pub secret_over_http: bool,
 }
 
 /// `[limits]`: caps on what strangers can make the bridge remember, so one puppet or one

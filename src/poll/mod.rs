@@ -6,7 +6,7 @@ pub mod parent;
 pub mod runner;
 
 pub use diff::{Change, PollState, changes};
-pub use runner::{PollError, PollSettings, Polled, Poller};
+pub use runner::{Origin, PollError, PollSettings, Polled, Poller};
 
 /// Puts a bridged legacy activity on the bridge's host with the puppet `actor` as its actor:
 /// what polling does to every entry, and what a post arriving by Salmon needs too.

@@ -82,6 +82,8 @@ pub enum PollError {
 pub enum Polled {
     /// No followers or no feed: not fetched.
     Skipped,
+    /// A live WebSub subscription pushes this feed: not fetched.
+    Subscribed,
     /// 304 Not Modified.
     NotModified,
     /// First poll: what is there was recorded, nothing sent.
@@ -93,6 +95,35 @@ pub enum Polled {
         /// Delivery jobs queued.
         jobs: usize,
     },
+}
+
+/// Where a feed document given to [`Poller::ingest`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A GET of the feed: its validators are kept for the next conditional GET.
+    Fetched {
+        /// `ETag` of the reply.
+        etag: Option<String>,
+        /// `Last-Modified` of the reply.
+        last_modified: Option<String>,
+    },
+    /// A WebSub push whose signature checked out: the stored validators stay, as they
+    /// belong to the last GET.
+    Pushed,
+}
+
+/// Stripes of locks, so two ingests of one puppet's feed (two pushes, a push and a poll)
+/// never read the same seen ids and bridge an entry twice. Shared by every poller in the
+/// process: the poll loop and the WebSub callback make their own.
+static INGEST_LOCKS: [tokio::sync::Mutex<()>; 64] =
+    [const { tokio::sync::Mutex::const_new(()) }; 64];
+
+/// The lock stripe of `handle`.
+fn ingest_lock(handle: &str) -> &'static tokio::sync::Mutex<()> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    handle.hash(&mut h);
+    &INGEST_LOCKS[(h.finish() % INGEST_LOCKS.len() as u64) as usize]
 }
 
 /// The poller. Cheap to clone.
@@ -124,6 +155,11 @@ impl Poller {
             settings,
             wake,
         }
+    }
+
+    /// The decoder limits feeds are read with.
+    pub fn limits(&self) -> &Limits {
+        &self.settings.limits
     }
 
     /// Polls every `interval` until `shutdown` completes.
@@ -184,49 +220,91 @@ impl Poller {
         }
     }
 
-    /// Polls one puppet's feed if anyone follows it.
+    /// Polls one puppet's feed if anyone follows it and no live WebSub subscription pushes
+    /// it instead.
     pub async fn poll_puppet(&self, puppet: &Puppet) -> Result<Polled, PollError> {
-        let Some(feed_url) = puppet.feed_url.as_deref() else {
+        if puppet.feed_url.is_none() {
             return Ok(Polled::Skipped);
-        };
+        }
         if self.store.follower_count(&puppet.handle).await? == 0 {
             return Ok(Polled::Skipped);
         }
+        if let Some(sub) = self.store.legacy_subscription_for(&puppet.handle).await?
+            && sub.is_live(now_ms())
+        {
+            return Ok(Polled::Subscribed);
+        }
+        self.fetch_feed(puppet).await
+    }
+
+    /// Fetches a puppet's feed now (a conditional GET) and ingests it, whoever follows it:
+    /// one poll, also what subscribing and an unsigned WebSub ping do.
+    pub async fn fetch_feed(&self, puppet: &Puppet) -> Result<Polled, PollError> {
+        let Some(feed_url) = puppet.feed_url.as_deref() else {
+            return Ok(Polled::Skipped);
+        };
         let url = Url::parse(feed_url).map_err(|_| PollError::BadUrl(feed_url.to_string()))?;
         let stored = self
             .store
             .poll_state(&puppet.handle)
             .await?
             .filter(|s| s.feed_url == feed_url);
-        let mut state = from_stored(stored.as_ref());
         let mut extra: Vec<(HeaderName, HeaderValue)> = Vec::new();
-        if let Some(v) = state
-            .etag
-            .as_deref()
-            .and_then(|e| HeaderValue::from_str(e).ok())
-        {
-            extra.push((IF_NONE_MATCH, v));
-        }
-        if let Some(v) = state
-            .last_modified
-            .as_deref()
-            .and_then(|e| HeaderValue::from_str(e).ok())
-        {
-            extra.push((IF_MODIFIED_SINCE, v));
+        let validators = [
+            (
+                IF_NONE_MATCH,
+                stored.as_ref().and_then(|s| s.etag.as_deref()),
+            ),
+            (
+                IF_MODIFIED_SINCE,
+                stored.as_ref().and_then(|s| s.last_modified.as_deref()),
+            ),
+        ];
+        for (name, value) in validators {
+            if let Some(v) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
+                extra.push((name, v));
+            }
         }
         let fetched = self.fetcher.get(&url, Accept::Feed, &extra).await?;
         if fetched.not_modified() {
-            if let Some(mut s) = stored {
+            let _one_at_a_time = ingest_lock(&puppet.handle).lock().await;
+            if let Some(mut s) = self
+                .store
+                .poll_state(&puppet.handle)
+                .await?
+                .filter(|s| s.feed_url == feed_url)
+            {
                 s.last_polled_ms = now_ms();
                 self.store.put_poll_state(&puppet.handle, &s).await?;
             }
             return Ok(Polled::NotModified);
         }
-        let format = codec::detect(&fetched.body)?;
+        let origin = Origin::Fetched {
+            etag: fetched.header(ETAG).map(str::to_string),
+            last_modified: fetched.header(LAST_MODIFIED).map(str::to_string),
+        };
+        self.ingest(puppet, &fetched.body, origin).await
+    }
+
+    /// A feed document of `puppet`'s (fetched, or pushed by its hub and authenticated) into
+    /// activities for its followers: decoded, diffed by entry id against what was seen
+    /// before (so an entry polled and pushed, or pushed twice, is bridged once), translated,
+    /// stored in the outbox and fanned out; then the seen ids are saved. The first document
+    /// of a feed only primes what was seen. Ingests of one puppet run one at a time.
+    pub async fn ingest(
+        &self,
+        puppet: &Puppet,
+        body: &[u8],
+        origin: Origin,
+    ) -> Result<Polled, PollError> {
+        let Some(feed_url) = puppet.feed_url.as_deref() else {
+            return Ok(Polled::Skipped);
+        };
+        let format = codec::detect(body)?;
         if !matches!(format, Format::Atom | Format::Feed | Format::Pump) {
             return Err(PollError::Format(format));
         }
-        let mut feed = match codec::decode(format, &fetched.body, &self.settings.limits)? {
+        let mut feed = match codec::decode(format, body, &self.settings.limits)? {
             Document::Feed(f) => f,
             Document::Activity(a) => Feed {
                 entries: vec![a],
@@ -234,10 +312,23 @@ impl Poller {
             },
         };
         feed.entries.truncate(self.settings.max_entries);
+        let _one_at_a_time = ingest_lock(&puppet.handle).lock().await;
+        let stored = self
+            .store
+            .poll_state(&puppet.handle)
+            .await?
+            .filter(|s| s.feed_url == feed_url);
+        let mut state = from_stored(stored.as_ref());
         let was_primed = state.primed;
         let changes = diff::changes(&feed, &mut state);
-        state.etag = fetched.header(ETAG).map(str::to_string);
-        state.last_modified = fetched.header(LAST_MODIFIED).map(str::to_string);
+        if let Origin::Fetched {
+            etag,
+            last_modified,
+        } = origin
+        {
+            state.etag = etag;
+            state.last_modified = last_modified;
+        }
         let ctx = self.context(puppet, &feed);
         let mut activities = 0;
         let mut jobs = 0;

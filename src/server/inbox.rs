@@ -265,6 +265,7 @@ async fn apply(
                 if removed {
                     let undo = Value::Object(activity.clone());
                     carry(bridge::to_legacy::unfollowed(app, &h, actor, &undo).await);
+                    super::websub_callback::follower_changed(app, &h);
                 }
             }
             Ok(Outcome::Accepted)
@@ -273,8 +274,10 @@ async fn apply(
             if !first_sight(app, activity).await? {
                 return Ok(Outcome::Duplicate);
             }
-            if let Some(h) = object.and_then(id_of).and_then(|o| app.urls.handle_of(o)) {
-                app.store.remove_follower(&h, actor).await?;
+            if let Some(h) = object.and_then(id_of).and_then(|o| app.urls.handle_of(o))
+                && app.store.remove_follower(&h, actor).await?
+            {
+                super::websub_callback::follower_changed(app, &h);
             }
             app.store.record_inbound(actor, &as_value).await?;
             Ok(Outcome::Accepted)
@@ -364,12 +367,16 @@ async fn follow(
     if !first_sight(app, activity).await? {
         return Ok(Outcome::Duplicate);
     }
-    app.store
+    let new = app
+        .store
         .add_follower(
             &handle,
             &Follower::new(actor, inbox.clone(), identity.shared_inbox.clone()),
         )
         .await?;
+    if new {
+        super::websub_callback::follower_changed(app, &handle);
+    }
     let mut follow = activity.clone();
     follow.remove("@context");
     let accept = json!({

@@ -18,6 +18,7 @@
 //! - `POST /users/<handle>/inbox`, `POST /inbox`
 //! - `POST /hub` (WebSub subscribe / unsubscribe for puppet feeds, [`hub`])
 //! - `POST /users/<handle>/salmon`, `POST /salmon`
+//! - `GET|POST /websub/callback/<id>` (legacy hubs verifying and pushing, [`websub_callback`])
 
 pub mod actors;
 pub mod errors;
@@ -31,6 +32,7 @@ pub mod profile;
 pub mod salmon;
 pub mod state;
 pub mod webfinger;
+pub mod websub_callback;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -246,6 +248,26 @@ pub fn routes(
         .and(salmon_body)
         .and(with_app(app.clone()))
         .then(salmon_handler);
+    let websub_verify = warp::path!("websub" / "callback" / String)
+        .and(warp::get())
+        .and(raw_query())
+        .and(with_app(app.clone()))
+        .then(|id: String, q: String, app: App| async move {
+            let r = websub_callback::verify_route(&app, &id, &q).await;
+            counted(&app, "websub-callback", r)
+        });
+    let websub_push = warp::path!("websub" / "callback" / String)
+        .and(warp::post())
+        .and(warp::header::headers_cloned())
+        .and(warp::body::content_length_limit(max_body))
+        .and(warp::body::bytes())
+        .and(with_app(app.clone()))
+        .then(
+            |id: String, headers: HeaderMap, body: Bytes, app: App| async move {
+                let r = websub_callback::push_route(&app, &id, &headers, &body).await;
+                counted(&app, "websub-callback", r)
+            },
+        );
     health
         .or(metrics)
         .unify()
@@ -282,6 +304,10 @@ pub fn routes(
         .or(personal_salmon)
         .unify()
         .or(shared_salmon)
+        .unify()
+        .or(websub_verify)
+        .unify()
+        .or(websub_push)
         .unify()
         .recover(errors::rejection_reply)
         .unify()
@@ -339,8 +365,8 @@ async fn metrics_reply(app: &App) -> Response {
 
 /// The whole bridge until `shutdown` completes: the HTTP face ([`run`]), the delivery worker
 /// that empties the durable queue, the poller that feeds it from hubless legacy feeds, and
-/// the WebSub hub's upkeep (pending verifications, expired leases). Returns once all have
-/// stopped; the caller flushes the store. `cli serve` and the
+/// the WebSub hub's upkeep (pending verifications, expired leases) and the WebSub
+/// subscriber's renewals. Returns once all have stopped; the caller flushes the store. `cli serve` and the
 /// end-to-end tests start the bridge through this one function.
 pub async fn serve(
     listener: TcpListener,
@@ -362,7 +388,8 @@ pub async fn serve(
         crate::poll::PollSettings::from_config(&app.config),
         worker.waker(),
     );
-    // One signal, watched by all three.
+    let subscriber = websub_callback::subscriber(&app)?;
+    // One signal, watched by all of them.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |rx: &tokio::sync::watch::Receiver<bool>| {
         let mut rx = rx.clone();
@@ -375,6 +402,7 @@ pub async fn serve(
         tokio::spawn(worker.run(stopped(&stop_rx))),
         tokio::spawn(poller.run(stopped(&stop_rx))),
         tokio::spawn(websub_hub.maintain(stopped(&stop_rx))),
+        tokio::spawn(subscriber.run(stopped(&stop_rx))),
         tokio::spawn(run(listener, app, stopped(&stop_rx))),
     ];
     drop(stop_rx);

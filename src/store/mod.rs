@@ -10,7 +10,8 @@
 //!   `follows.rs`, `entries.rs` (outboxes, seen ids, Flag reports, inbound activities),
 //!   `queue.rs` (delivery jobs, per-host state, dead inboxes), `relays.rs` (what the two-way
 //!   bridge remembers between an action and its answer), `hub.rs` (the WebSub hub's
-//!   subscriptions and pending verifications).
+//!   subscriptions and pending verifications), `websub_subs.rs` (the bridge's own
+//!   subscriptions at legacy WebSub hubs).
 //!
 //! Every method runs its sled work on tokio's blocking pool (one `unblock` path, as
 //! aode-relay does), because a lookup that misses the page cache reads the disk. Writes are
@@ -28,6 +29,7 @@ mod keys;
 mod puppets;
 mod queue;
 mod relays;
+mod websub_subs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -43,6 +45,7 @@ pub use keys::KeyPair;
 pub use puppets::{PollState, Puppet, PuppetKind};
 pub use queue::{HostState, Job, NewJob};
 pub use relays::{Relay, RelayState};
+pub use websub_subs::{LegacySubMode, LegacySubState, LegacySubscription};
 
 use crate::config::StoreConfig;
 
@@ -92,6 +95,8 @@ pub(crate) mod name {
     pub const HUB_PENDING: &str = "hub-handle-callback-pending";
     pub const HUB_EXPIRY: &str = "hub-lease-end-subscription";
     pub const HUB_HOSTS: &str = "hub-callback-host-count";
+    pub const LEGACY_SUBS: &str = "callback-id-legacy-subscription";
+    pub const LEGACY_SUB_HANDLES: &str = "handle-legacy-subscription-id";
 }
 
 /// Key of the schema version in the `meta` tree (value: u32 big-endian).
@@ -129,6 +134,8 @@ pub(crate) struct Trees {
     pub hub_pending: sled::Tree,
     pub hub_expiry: sled::Tree,
     pub hub_hosts: sled::Tree,
+    pub legacy_subs: sled::Tree,
+    pub legacy_sub_handles: sled::Tree,
 }
 
 impl Trees {
@@ -164,6 +171,8 @@ impl Trees {
             hub_pending: db.open_tree(name::HUB_PENDING)?,
             hub_expiry: db.open_tree(name::HUB_EXPIRY)?,
             hub_hosts: db.open_tree(name::HUB_HOSTS)?,
+            legacy_subs: db.open_tree(name::LEGACY_SUBS)?,
+            legacy_sub_handles: db.open_tree(name::LEGACY_SUB_HANDLES)?,
         })
     }
 }

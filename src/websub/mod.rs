@@ -5,6 +5,7 @@
 //! sha512, compared in constant time) and the `Link` header a push carries.
 
 pub mod hub;
+pub mod subscriber;
 
 use aws_lc_rs::hmac;
 

@@ -8,6 +8,7 @@ pub mod flask_hub;
 pub mod gnusocial;
 pub mod gnusocial_atom;
 pub mod http;
+pub mod hub;
 pub mod keys;
 pub mod legacy;
 pub mod magic_env;

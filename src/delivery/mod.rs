@@ -28,8 +28,8 @@
 
 pub mod backoff;
 mod fanout;
-mod websub;
 pub mod salmon;
+mod websub;
 mod worker;
 
 use std::time::Duration;

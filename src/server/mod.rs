@@ -78,6 +78,9 @@ fn counted(app: &App, route: &'static str, r: Response) -> Response {
     r
 }
 
+/// One boxed route: erases warp's filter type so the routes join cheaply.
+type Route = warp::filters::BoxedFilter<(Response,)>;
+
 /// Every route of the bridge, with rejections turned into plain-text answers.
 pub fn routes(
     app: App,
@@ -268,47 +271,32 @@ pub fn routes(
                 counted(&app, "websub-callback", r)
             },
         );
-    health
-        .or(metrics)
-        .unify()
-        .or(translate)
-        .unify()
-        .or(lookup)
-        .unify()
-        .or(webfinger)
-        .unify()
-        .or(host_meta)
-        .unify()
-        .or(host_meta_json)
-        .unify()
-        .or(nodeinfo_links)
-        .unify()
-        .or(nodeinfo)
-        .unify()
-        .or(actor)
-        .unify()
-        .or(entry)
-        .unify()
-        .or(ostatus_face)
-        .unify()
-        .or(collection)
-        .unify()
-        .or(legacy)
-        .unify()
-        .or(personal_inbox)
-        .unify()
-        .or(shared_inbox)
-        .unify()
-        .or(hub::route(app.clone()))
-        .unify()
-        .or(personal_salmon)
-        .unify()
-        .or(shared_salmon)
-        .unify()
-        .or(websub_verify)
-        .unify()
-        .or(websub_push)
-        .unify()
+    // Every route boxed and joined one at a time: warp's nested `Or` types otherwise grow
+    // with every route and the compiler spends hours on them.
+    let rest: [Route; 20] = [
+        metrics.boxed(),
+        translate.boxed(),
+        lookup.boxed(),
+        webfinger.boxed(),
+        host_meta.boxed(),
+        host_meta_json.boxed(),
+        nodeinfo_links.boxed(),
+        nodeinfo.boxed(),
+        actor.boxed(),
+        entry.boxed(),
+        ostatus_face.boxed(),
+        collection.boxed(),
+        legacy.boxed(),
+        personal_inbox.boxed(),
+        shared_inbox.boxed(),
+        hub::route(app.clone()).boxed(),
+        personal_salmon.boxed(),
+        shared_salmon.boxed(),
+        websub_verify.boxed(),
+        websub_push.boxed(),
+    ];
+    rest.into_iter()
+        .fold(health.boxed(), |a, b| a.or(b).unify().boxed())
         .recover(errors::rejection_reply)
         .unify()
 }

@@ -550,7 +550,7 @@ async fn checklist_25_unknown_objects_are_fetched_as_activitypub_atom_or_through
             );
             let (ctype, body, link) = match n {
                 // A page naming its Atom entry in <head>.
-                1 => ("text/html", format!(r#"<html><head><link rel="alternate" type="application/atom+xml" href="/api/statuses/show/1.atom"></head></html>"#), None),
+                1 => ("text/html", r#"<html><head><link rel="alternate" type="application/atom+xml" href="/api/statuses/show/1.atom"></head></html>"#.to_string(), None),
                 // A page naming its AP object in the Link header only.
                 2 => ("text/html", "<html></html>".to_string(), Some(format!("<{b}/objects/2>; rel=\"alternate\"; type=\"application/activity+json\""))),
                 _ => ("text/html", "<html>nothing</html>".to_string(), None),

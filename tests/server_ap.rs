@@ -594,3 +594,83 @@ async fn other_activities_are_kept_flags_reported_unknown_dropped() {
         m.body
     );
 }
+
+/// Sends `head` + `body` over a fresh TCP connection and returns the status line's code and
+/// the answer's body.
+async fn raw_http(bridge: &Bridge, head: String, body: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut sock = tokio::net::TcpStream::connect(bridge.addr).await.unwrap();
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sock.read_to_end(&mut answer),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let status = text[9..12].parse().unwrap();
+    let body = text
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}
+
+#[tokio::test]
+async fn bodies_without_content_length_are_read_and_capped() {
+    // The shipped config of start_bridge caps bodies at 64 KiB.
+    let bridge = ap::start_bridge(true, |_| {}).await;
+    let host = bridge.addr;
+    // No Content-Length on an empty body: the endpoint's own answer, not a 405 or 411.
+    let (status, body) = raw_http(
+        &bridge,
+        format!(
+            "POST /salmon HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/magic-envelope+xml\r\nconnection: close\r\n\r\n"
+        ),
+        b"",
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("empty Salmon body"), "{body}");
+    // A chunked body within the cap is read whole (the translation answers it).
+    let atom = std::fs::read("fixtures/external/pleroma/mastodon-note-cw.xml").unwrap();
+    let mut chunked = Vec::new();
+    for part in atom.chunks(1000) {
+        chunked.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        chunked.extend_from_slice(part);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let (status, body) = raw_http(
+        &bridge,
+        format!(
+            "POST /api/translate?to=as2 HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        ),
+        &chunked,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // A chunked body past the cap is refused while it is read.
+    let big = vec![b'x'; 70 * 1024];
+    let mut chunked = Vec::new();
+    for part in big.chunks(8 * 1024) {
+        chunked.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        chunked.extend_from_slice(part);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let (status, body) = raw_http(
+        &bridge,
+        format!(
+            "POST /inbox HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        ),
+        &chunked,
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("too large"), "{body}");
+}

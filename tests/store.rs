@@ -894,8 +894,11 @@ async fn concurrent_writers_share_a_few_flushes() {
     }
     let flushes = store.flush_count() - before;
     eprintln!("100 concurrent writers: {flushes} flushes");
+    // Without group commit each writer would flush once (100). How many flushes they share
+    // depends on how the scheduler releases them (1–14 seen on 2 busy cores), so the bound is
+    // "at least two writers per flush", not a timing.
     assert!(
-        (1..=10).contains(&flushes),
+        (1..=50).contains(&flushes),
         "{flushes} flushes for 100 writers"
     );
 

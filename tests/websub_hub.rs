@@ -648,7 +648,9 @@ async fn hub_refuses_malformed_requests_with_their_reason() {
     let cb = sub.url("/cb");
     let other_topic = bridge.app.urls.feed("nobody_at_x.test");
     let long_secret = "s".repeat(200);
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+    /// A form, the status the hub must answer it with, and a part of the reason.
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![("hub.topic", &t), ("hub.callback", &cb)],
             400,

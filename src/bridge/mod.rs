@@ -85,8 +85,23 @@ pub async fn send_salmon(
     Ok(())
 }
 
-/// Adds `activity` to the feed of puppet `handle` for its hub's subscribers.
-pub async fn publish(_app: &App, handle: &str, activity: &Value) -> Result<(), BridgeError> {
-    tracing::debug!(%handle, kind = ?activity.get("type"), "feed entry to push");
+/// Pushes `activity`, already kept in puppet `handle`'s feed, to the subscribers of that
+/// feed at the bridge's hub, as a one-entry Atom feed: legacy servers that follow the
+/// ActivityPub account learn of it in real time instead of at their next poll. Activities
+/// the feed does not show (not public, not a post, share or delete) push nothing.
+pub async fn publish(app: &App, handle: &str, activity: &Value) -> Result<(), BridgeError> {
+    let Some(puppet) = app.store.get_puppet_by_handle(handle).await? else {
+        return Ok(());
+    };
+    let rewrites = crate::server::face::rewrites_for(app, std::iter::once(activity)).await?;
+    let face = crate::server::face::face_puppet(app, &puppet);
+    let Some(body) = crate::ostatus::render_entry_feed(&app.urls, &face, activity, &rewrites)
+    else {
+        tracing::debug!(%handle, kind = ?activity.get("type"), "not a feed entry: nothing pushed");
+        return Ok(());
+    };
+    let waker = app.store.queue_waker();
+    let pushes = crate::websub::hub::publish(&app.store, &app.urls, handle, body, &waker).await?;
+    tracing::debug!(%handle, pushes, "feed entry pushed to the hub's subscribers");
     Ok(())
 }

@@ -175,6 +175,11 @@ pub async fn legacy_entry(
     let limits = app.limits();
     let mut doc = as2::decode_value(&v, &limits)
         .map_err(|e| BridgeError::Malformed(format!("activity does not read as AS2: {e}")))?;
+    // A post goes as the note's own entry, as Mastodon 2.x and GNU social send it (readers
+    // that take the content from the entry itself see it).
+    if let Document::Activity(a) = &mut doc {
+        crate::ostatus::feed::shorthand_create(a);
+    }
     let ctx = Context::new(
         IdMinter::new(&url_of(app)?),
         app.config.translate.sanitize_html,

@@ -264,8 +264,9 @@ fn face_activity(
 }
 
 /// `Create{Note}` becomes the note's shorthand entry (the note carries the addressing and the
-/// date when it has none of its own).
-fn shorthand_create(a: &mut Activity) {
+/// date when it has none of its own): the feed and Salmon both send posts this way, as the
+/// legacy servers themselves did.
+pub fn shorthand_create(a: &mut Activity) {
     if *a.verb() != Verb::Post || a.implied || a.target.is_some() {
         return;
     }

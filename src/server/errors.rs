@@ -69,10 +69,17 @@ impl Status for StoreFailure {
 pub async fn rejection_reply(r: warp::Rejection) -> Result<Response, Infallible> {
     let (status, msg) = if r.is_not_found() {
         (StatusCode::NOT_FOUND, "not found".to_string())
-    } else if r.find::<warp::reject::PayloadTooLarge>().is_some() {
+    } else if r.find::<warp::reject::PayloadTooLarge>().is_some()
+        || r.find::<super::body::TooLarge>().is_some()
+    {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
             "request body too large".to_string(),
+        )
+    } else if r.find::<super::body::Unreadable>().is_some() {
+        (
+            StatusCode::BAD_REQUEST,
+            "the request body could not be read".to_string(),
         )
     } else if let Some(e) = r.find::<warp::reject::InvalidQuery>() {
         (StatusCode::BAD_REQUEST, e.to_string())

@@ -32,10 +32,7 @@ pub fn route(app: App) -> impl Filter<Extract = (Response,), Error = warp::Rejec
     let hub = hub_for(&app);
     warp::path!("hub")
         .and(warp::post())
-        .and(warp::body::content_length_limit(
-            app.config.security.max_body_bytes,
-        ))
-        .and(warp::body::bytes())
+        .and(super::body::within(app.config.security.max_body_bytes))
         .and(with_app(app))
         .then(move |body: Bytes, app: App| {
             let hub = hub.clone();

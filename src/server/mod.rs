@@ -21,6 +21,7 @@
 //! - `GET|POST /websub/callback/<id>` (legacy hubs verifying and pushing, [`websub_callback`])
 
 pub mod actors;
+pub mod body;
 pub mod errors;
 pub mod face;
 pub mod feed;
@@ -98,8 +99,7 @@ pub fn routes(
     let translate = warp::path!("api" / "translate")
         .and(warp::post())
         .and(warp::query::<TranslateQuery>())
-        .and(warp::body::content_length_limit(max_body))
-        .and(warp::body::bytes())
+        .and(body::within(max_body))
         .and(with_app(app.clone()))
         .map(|q: TranslateQuery, body: Bytes, app: App| {
             counted(&app, "translate", translate_reply(&app, q, &body))
@@ -225,11 +225,10 @@ pub fn routes(
         .and(raw_query())
         .and(warp::host::optional())
         .and(warp::header::headers_cloned())
-        .and(warp::body::content_length_limit(max_body))
-        .and(warp::body::bytes());
+        .and(body::within(max_body));
     let personal_inbox = warp::path!("users" / String / "inbox")
         .map(Some)
-        .and(inbox_body)
+        .and(inbox_body.clone())
         .and(with_app(app.clone()))
         .then(inbox_handler);
     let shared_inbox = warp::path!("inbox")
@@ -239,11 +238,10 @@ pub fn routes(
         .then(inbox_handler);
     let salmon_body = warp::post()
         .and(warp::header::optional::<String>("content-type"))
-        .and(warp::body::content_length_limit(max_body))
-        .and(warp::body::bytes());
+        .and(body::within(max_body));
     let personal_salmon = warp::path!("users" / String / "salmon")
         .map(Some)
-        .and(salmon_body)
+        .and(salmon_body.clone())
         .and(with_app(app.clone()))
         .then(salmon_handler);
     let shared_salmon = warp::path!("salmon")
@@ -262,8 +260,7 @@ pub fn routes(
     let websub_push = warp::path!("websub" / "callback" / String)
         .and(warp::post())
         .and(warp::header::headers_cloned())
-        .and(warp::body::content_length_limit(max_body))
-        .and(warp::body::bytes())
+        .and(body::within(max_body))
         .and(with_app(app.clone()))
         .then(
             |id: String, headers: HeaderMap, body: Bytes, app: App| async move {

@@ -588,7 +588,7 @@ impl GnuSocial {
                 "no {what} Salmon after {secs} s. received: {:#?}\nrejected: {:#?}",
                 self.salmons_received()
                     .iter()
-                    .map(|s| (&s.verb, &s.id))
+                    .map(|s| (&s.verb, &s.id, &s.content))
                     .collect::<Vec<_>>(),
                 self.salmons_rejected()
             );

@@ -5,6 +5,7 @@
 
 mod common;
 
+use ostatus_bridge::bridge::to_legacy::LegacyPeer;
 use ostatus_bridge::bridge::{from_legacy, to_legacy};
 use ostatus_bridge::codec::{Limits, atom};
 use ostatus_bridge::model::{Document, Verb};
@@ -89,7 +90,9 @@ async fn checklist_07_salmon_author_is_the_username_with_user_at_host() {
     let s = setup().await;
     let follow = json!({"type": "Follow", "id": format!("{BOB_ACTOR}#follows/1"), "actor": BOB_ACTOR,
         "object": s.app.urls.actor(ALICE)});
-    let xml = to_legacy::legacy_entry(&s.app, BOB, &follow).await.unwrap();
+    let xml = to_legacy::legacy_entry(&s.app, BOB, &follow, LegacyPeer::Other)
+        .await
+        .unwrap();
     let entry = entry_of(&xml);
     assert_eq!(*entry.verb(), Verb::Follow, "{xml}");
     let author = entry
@@ -120,7 +123,9 @@ async fn checklist_10_unfollow_is_written_in_the_ostatus_namespace() {
     let s = setup().await;
     let undo = json!({"type": "Undo", "id": format!("{BOB_ACTOR}#undo/1"), "actor": BOB_ACTOR,
         "object": {"type": "Follow", "actor": BOB_ACTOR, "object": s.app.urls.actor(ALICE)}});
-    let xml = to_legacy::legacy_entry(&s.app, BOB, &undo).await.unwrap();
+    let xml = to_legacy::legacy_entry(&s.app, BOB, &undo, LegacyPeer::Other)
+        .await
+        .unwrap();
     assert!(
         xml.contains("http://ostatus.org/schema/1.0/unfollow"),
         "{xml}"
@@ -128,6 +133,35 @@ async fn checklist_10_unfollow_is_written_in_the_ostatus_namespace() {
     let entry = entry_of(&xml);
     assert_eq!(*entry.verb(), Verb::Unfollow);
     assert_eq!(entry.object.as_deref().and_then(|o| o.id()), Some(ALICE_ID));
+    // Pleroma matches only the Activity Streams spelling.
+    let xml = to_legacy::legacy_entry(&s.app, BOB, &undo, LegacyPeer::Pleroma)
+        .await
+        .unwrap();
+    assert!(
+        xml.contains("http://activitystrea.ms/schema/1.0/unfollow"),
+        "{xml}"
+    );
+    assert!(
+        !xml.contains("http://ostatus.org/schema/1.0/unfollow"),
+        "{xml}"
+    );
+    assert_eq!(*entry_of(&xml).verb(), Verb::Unfollow);
+}
+
+#[test]
+fn checklist_10_pleroma_is_known_by_its_salmon_endpoints() {
+    for (endpoint, peer) in [
+        (
+            "https://pleroma.example/users/lain/salmon",
+            LegacyPeer::Pleroma,
+        ),
+        ("https://gs.example/main/salmon/user/1", LegacyPeer::Other),
+        ("https://mastodon.example/api/salmon/42", LegacyPeer::Other),
+        ("https://friendica.example/salmon/alice", LegacyPeer::Other),
+        ("not a url", LegacyPeer::Other),
+    ] {
+        assert_eq!(LegacyPeer::of_salmon_endpoint(endpoint), peer, "{endpoint}");
+    }
 }
 
 #[tokio::test]

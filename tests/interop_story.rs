@@ -255,7 +255,32 @@ async fn gnu_social_and_fedify_users_follow_post_reply_like_share_delete_and_unf
     })
     .await;
 
-    // 9. Unfollows both ways.
+    // 9. The Fedify user renames itself: its Update(Person) refreshes the OStatus face, and
+    // the GNU social user gets GNU social's update-profile entry with the new author.
+    post_json(
+        &client,
+        &format!("{fedify}/_control/update-profile"),
+        json!({"name": "Alice Renamed"}),
+    )
+    .await;
+    let pushed = gs
+        .wait_push(60, "the profile update", |p| {
+            p.body
+                .contains("http://ostatus.org/schema/1.0/update-profile")
+        })
+        .await;
+    assert!(pushed.verified.is_ok(), "HMAC: {:?}", pushed.verified);
+    assert!(
+        pushed
+            .body
+            .contains("<poco:displayName>Alice Renamed</poco:displayName>"),
+        "{}",
+        pushed.body
+    );
+    let feed = reqwest::get(&f_feed).await.unwrap().text().await.unwrap();
+    assert!(feed.contains("Alice Renamed"), "the feed's author: {feed}");
+
+    // 10. Unfollows both ways.
     let unfollow = gs.unfollow(f_puppet.as_str());
     let (status, _) = gs.send_salmon(&app.urls.salmon(&f_handle), &unfollow).await;
     assert!((200..300).contains(&status));
@@ -269,6 +294,9 @@ async fn gnu_social_and_fedify_users_follow_post_reply_like_share_delete_and_unf
         json!({"actor": g_actor}),
     )
     .await;
-    gs.wait_salmon(60, "unfollow", |s| ends(&s.verb, "unfollow"))
-        .await;
+    // GNU social reads unfollow in the OStatus namespace (checklist 10).
+    gs.wait_salmon(60, "unfollow", |s| {
+        s.verb == "http://ostatus.org/schema/1.0/unfollow"
+    })
+    .await;
 }

@@ -808,3 +808,58 @@ fn checklist_03_a_thousand_entry_feed_renders() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn checklist_24_a_profile_update_is_pushed_as_update_profile_with_the_new_author() {
+    let s = setup().await;
+    let app = &s.bridge.app;
+    let puppet = app
+        .store
+        .get_puppet_by_handle(&s.handle)
+        .await
+        .unwrap()
+        .unwrap();
+    let face = ostatus_bridge::server::face::face_puppet(app, &puppet);
+    let update = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": s.ap("/users/bob#updates/1"),
+        "type": "Update",
+        "actor": s.bob(),
+        "to": [AS_PUBLIC],
+        "object": {"id": s.bob(), "type": "Person", "preferredUsername": "bob", "name": "Bob Renamed"},
+    });
+    let rw = ostatus_bridge::ostatus::Rewrites::new();
+    let pushed =
+        ostatus_bridge::ostatus::render_entry_feed(&app.urls, &face, &update, &rw).unwrap();
+    assert!(
+        pushed.contains("http://ostatus.org/schema/1.0/update-profile"),
+        "{pushed}"
+    );
+    let Document::Feed(f) = atom::decode(pushed.as_bytes(), &Limits::default()).unwrap() else {
+        panic!("not a feed: {pushed}");
+    };
+    assert_eq!(f.entries.len(), 1);
+    let entry = &f.entries[0];
+    assert_eq!(*entry.verb(), Verb::UpdateProfile);
+    // Actor and object are the puppet as legacy peers know it (its URL, not the AP actor).
+    let own = app.urls.actor(&s.handle);
+    assert_eq!(
+        entry.actor.as_deref().and_then(|a| a.props.id.as_deref()),
+        Some(own.as_str())
+    );
+    assert_eq!(
+        entry.object.as_deref().and_then(Node::id),
+        Some(own.as_str())
+    );
+    assert!(
+        !pushed.contains(&format!("<uri>{}</uri>", s.bob())),
+        "{pushed}"
+    );
+    // The author block is the stored profile's (refreshed by the inbox before the push).
+    assert!(pushed.contains("<poco:displayName>Bob &lt;the&gt; Builder</poco:displayName>"));
+    // A profile is public: the entry names the public collection as GNU social reads it.
+    assert!(
+        pushed.contains("href=\"http://activityschema.org/collection/public\""),
+        "{pushed}"
+    );
+}

@@ -56,7 +56,7 @@ fn is_public_id(s: &str) -> bool {
 }
 
 /// Mastodon's Undo names the undone activity; AS1 has a verb for each undo.
-fn legacy_verbs(a: &mut Activity) {
+fn legacy_verbs(a: &mut Activity, peer: LegacyPeer) {
     if *a.verb() != Verb::Undo {
         return;
     }
@@ -70,8 +70,40 @@ fn legacy_verbs(a: &mut Activity) {
         _ => return,
     };
     let object = inner.object.clone();
-    a.verb = VerbTerm::new(verb);
+    a.verb = match (&verb, peer) {
+        (Verb::Unfollow, LegacyPeer::Pleroma) => VerbTerm::parse(AS_UNFOLLOW),
+        _ => VerbTerm::new(verb),
+    };
     a.object = object;
+}
+
+/// `unfollow` in the Activity Streams namespace: the only spelling Pleroma matches.
+const AS_UNFOLLOW: &str = "http://activitystrea.ms/schema/1.0/unfollow";
+
+/// The kind of OStatus server a Salmon goes to, where that changes what is written
+/// (ostatus-anchors.md checklist 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacyPeer {
+    /// Pleroma, known by its Salmon endpoints (`/users/<nickname>/salmon`): it reads
+    /// `unfollow` only in the Activity Streams namespace.
+    Pleroma,
+    /// GNU social, StatusNet, postActiv, Friendica, Mastodon 1.x–2.x (`/main/salmon/user/N`,
+    /// `/api/salmon/N`, …): `unfollow` in the OStatus namespace.
+    Other,
+}
+
+impl LegacyPeer {
+    /// The peer behind a Salmon endpoint URL.
+    pub fn of_salmon_endpoint(endpoint: &str) -> LegacyPeer {
+        let path = url::Url::parse(endpoint)
+            .map(|u| u.path().to_string())
+            .unwrap_or_default();
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match parts.as_slice() {
+            ["users", nick, "salmon"] if !nick.is_empty() => LegacyPeer::Pleroma,
+            _ => LegacyPeer::Other,
+        }
+    }
 }
 
 /// A Mobilizon (or any) Event reaches legacy readers as a note that says when and where.
@@ -142,6 +174,7 @@ pub async fn legacy_entry(
     app: &App,
     signer: &str,
     activity: &Value,
+    peer: LegacyPeer,
 ) -> Result<String, BridgeError> {
     let mut v = activity.clone();
     event_as_note(&mut v);
@@ -190,7 +223,7 @@ pub async fn legacy_entry(
             "a collection, not an activity".into(),
         ));
     };
-    legacy_verbs(&mut a);
+    legacy_verbs(&mut a, peer);
     if let Some(actor) = a.actor.as_deref_mut() {
         actor.username = Some(signer.to_string());
         actor.email = Some(format!("{signer}@{}", app.urls.authority()));
@@ -225,7 +258,13 @@ async fn slap(
         tracing::info!(%target, "legacy account has no Salmon endpoint; nothing sent");
         return Ok(false);
     };
-    let entry = legacy_entry(app, signer, activity).await?;
+    let entry = legacy_entry(
+        app,
+        signer,
+        activity,
+        LegacyPeer::of_salmon_endpoint(&endpoint),
+    )
+    .await?;
     send_salmon(app, signer, &endpoint, entry).await?;
     tracing::info!(%signer, %target, kind = ?type_of(activity), "Salmon queued");
     Ok(true)
@@ -429,7 +468,13 @@ async fn answered(
             "object": actor,
         },
     });
-    let entry = legacy_entry(app, &relay.target_handle, &v).await?;
+    let entry = legacy_entry(
+        app,
+        &relay.target_handle,
+        &v,
+        LegacyPeer::of_salmon_endpoint(&endpoint),
+    )
+    .await?;
     send_salmon(app, &relay.target_handle, &endpoint, entry).await?;
     tracing::info!(follower = %relay.follower, target = ?actor, accepted, "follow answer relayed to the legacy account");
     Ok(())

@@ -232,8 +232,16 @@ fn face_activity(
     }
     let verb = a.verb().clone();
     let is_post = matches!(verb, Verb::Post | Verb::Share | Verb::Update | Verb::Delete);
-    if use_ == Use::Feed && !matches!(verb, Verb::Post | Verb::Share | Verb::Delete) {
+    if use_ == Use::Feed
+        && !matches!(
+            verb,
+            Verb::Post | Verb::Share | Verb::Delete | Verb::UpdateProfile
+        )
+    {
         return None;
+    }
+    if verb == Verb::UpdateProfile {
+        return Some(profile_update(r, a));
     }
     if (is_post || use_ == Use::Feed)
         && !matches!(
@@ -261,6 +269,27 @@ fn face_activity(
     };
     after_conventions(r, &mut a);
     Some(a)
+}
+
+/// `Update{Person}` of the source becomes GNU social's `update-profile` entry: the puppet's
+/// author block (built from the refreshed stored profile) as actor and object, so GNU social
+/// (which handles the verb) and Mastodon 2.x (which reads the author of every pushed entry)
+/// both refresh the profile. An update of anyone else is the source's profile all the same:
+/// the inbox only carries the actor's own updates here.
+fn profile_update(r: &Render<'_>, mut a: Activity) -> Activity {
+    let author = r.puppet.author.clone();
+    a.verb = crate::model::VerbTerm::new(Verb::UpdateProfile);
+    a.object = Some(Box::new(Node::Actor(author.clone())));
+    a.actor = Some(Box::new(author));
+    a.implied = false;
+    a.props.audience.to = vec![Addressee::Public];
+    a.props.audience.cc.clear();
+    a.props.audience.bto.clear();
+    a.props.audience.bcc.clear();
+    if a.props.name.is_none() {
+        a.props.name = Some(format!("{} updated their profile", r.puppet.title));
+    }
+    a
 }
 
 /// `Create{Note}` becomes the note's shorthand entry (the note carries the addressing and the

@@ -138,6 +138,7 @@ globalThis.fetch = async function loggedFetch(input, init) {
 // ---------------------------------------------------------------- federation
 
 let origin; // set once the port is known
+let displayName = null; // the actor's name once /_control/update-profile changed it
 let federation;
 
 function buildFederation() {
@@ -157,24 +158,9 @@ function buildFederation() {
   });
 
   fed
-    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
-      if (identifier !== ACTOR) return null;
-      const keys = await ctx.getActorKeyPairs(identifier);
-      return new Person({
-        id: ctx.getActorUri(identifier),
-        preferredUsername: identifier,
-        name: identifier[0].toUpperCase() + identifier.slice(1),
-        summary: "Fedify interop peer for ostatus-bridge",
-        url: ctx.getActorUri(identifier),
-        inbox: ctx.getInboxUri(identifier),
-        outbox: ctx.getOutboxUri(identifier),
-        followers: ctx.getFollowersUri(identifier),
-        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-        publicKey: keys[0].cryptographicKey,
-        assertionMethods: keys.map((k) => k.multikey),
-        manuallyApprovesFollowers: !AUTO_ACCEPT,
-      });
-    })
+    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) =>
+      identifier === ACTOR ? await actorDocument(ctx, identifier) : null
+    )
     .setKeyPairsDispatcher(async (_ctx, identifier) =>
       identifier === ACTOR ? keyPairs : []
     );
@@ -400,6 +386,24 @@ async function control(req, path) {
       await ctx.sendActivity({ identifier: ACTOR }, target, follow);
       return json(202, { follow: follow.id.href, target: target.id.href, inbox: target.inboxId.href });
     }
+    if (req.method === "POST" && path === "update-profile") {
+      // {"name": "<new display name>"}: the actor renames itself and sends Update(Person)
+      // to its followers.
+      const { name } = await body(req);
+      if (!name) return json(400, { error: "name is required" });
+      displayName = name;
+      const actor = await actorDocument(ctx, ACTOR);
+      const update = new Update({
+        id: new URL(`${me.href}#updates/${randomUUID()}`),
+        actor: me,
+        object: actor,
+        to: PUBLIC_COLLECTION,
+        ccs: [ctx.getFollowersUri(ACTOR)],
+      });
+      sent(update);
+      if (followers.size > 0) await ctx.sendActivity({ identifier: ACTOR }, "followers", update);
+      return json(202, { update: update.id.href });
+    }
     if (req.method === "POST" && path === "unfollow") {
       const { actor: url } = await body(req);
       if (!url) return json(400, { error: "actor is required" });
@@ -525,6 +529,25 @@ async function control(req, path) {
 }
 
 // ---------------------------------------------------------------- HTTP
+
+// The peer's own actor, as its dispatcher serves it and its Update(Person) carries it.
+async function actorDocument(ctx, identifier) {
+  const keys = await ctx.getActorKeyPairs(identifier);
+  return new Person({
+    id: ctx.getActorUri(identifier),
+    preferredUsername: identifier,
+    name: displayName ?? identifier[0].toUpperCase() + identifier.slice(1),
+    summary: "Fedify interop peer for ostatus-bridge",
+    url: ctx.getActorUri(identifier),
+    inbox: ctx.getInboxUri(identifier),
+    outbox: ctx.getOutboxUri(identifier),
+    followers: ctx.getFollowersUri(identifier),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    publicKey: keys[0].cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+    manuallyApprovesFollowers: !AUTO_ACCEPT,
+  });
+}
 
 function isInboxPath(path) {
   return path === "/inbox" || /^\/users\/[^/]+\/inbox$/.test(path);

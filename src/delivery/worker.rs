@@ -25,11 +25,31 @@ const DEPTH_EVERY: Duration = Duration::from_secs(10);
 /// Jobs of a protocol this worker does not send wait this long between looks.
 const UNSUPPORTED_RETRY: Duration = Duration::from_secs(3600);
 
-/// Jobs waiting in one host's lane, per lane task allowed: more are handed back to the queue.
+/// Jobs waiting in one host's lane, per lane task allowed, at the least: more are handed back
+/// to the queue. A lane may hold up to a quarter of [`max_pending`] when that is more, so a
+/// big fan-out to one host (a legacy server whose users all follow one puppet, the WebSub
+/// hub's common case) stays in memory instead of being leased and handed back over and over:
+/// each hand-back rewrites the job in the store.
 const WAITING_PER_TASK: usize = 16;
 
-/// How soon a job handed back from a full lane is due again.
-const OVERFLOW_DELAY: Duration = Duration::from_secs(2);
+/// Jobs held in memory (running or waiting in a host's lane): enough to keep every host busy
+/// without leasing the whole queue.
+fn max_pending(settings: &Settings) -> usize {
+    settings.concurrency.saturating_mul(64).max(settings.batch)
+}
+
+/// Most jobs waiting in one host's lane (see [`WAITING_PER_TASK`]).
+fn lane_cap(settings: &Settings) -> usize {
+    let per_host = settings.per_host_concurrency.max(1);
+    per_host
+        .saturating_mul(WAITING_PER_TASK)
+        .max(max_pending(settings) / 4)
+}
+
+/// How soon a job handed back from a full lane is due again: just behind the jobs already
+/// due, so the lane's next refill (when half of it has drained) finds them due, and the
+/// loop, which does not lease again at once after a hand-back, does not spin on them.
+const OVERFLOW_DELAY: Duration = Duration::from_millis(50);
 
 /// Spread of a paused host's jobs after the pause, as a fraction of the pause.
 const PAUSE_SPREAD: f64 = 0.1;
@@ -194,13 +214,7 @@ impl Worker {
         let s = Arc::clone(&self.shared);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut tasks: JoinSet<()> = JoinSet::new();
-        // Jobs held in memory (running or waiting in a host's lane): enough to keep every
-        // host busy without leasing the whole queue.
-        let max_pending = s
-            .settings
-            .concurrency
-            .saturating_mul(64)
-            .max(s.settings.batch);
+        let max_pending = max_pending(&s.settings);
         let lease_ms = millis(s.settings.lease);
         let mut depth_at: Option<Instant> = None;
         loop {
@@ -214,6 +228,8 @@ impl Worker {
             let room = max_pending.saturating_sub(lock(&s.in_flight).len());
             // Jobs put to work in this round (not handed back, not already held).
             let mut started = 0;
+            // Whether a full lane sent some of this round's jobs back to the queue.
+            let mut handed_back = false;
             if room > 0 {
                 let now = now_ms();
                 match s
@@ -238,14 +254,15 @@ impl Worker {
                                 None => started += 1,
                             }
                         }
+                        handed_back = !overflow.is_empty();
                         s.hand_back(overflow).await;
                     }
                     Err(e) => tracing::error!(error = %e, "cannot lease delivery jobs"),
                 }
             }
-            // More may be due: lease again at once, unless this round only found jobs of
-            // busy hosts (then wait, rather than spin through their backlog).
-            if started > 0 && lock(&s.in_flight).len() < max_pending {
+            // More may be due: lease again at once, unless this round found jobs of busy
+            // hosts (then wait for a lane to drain, rather than spin through their backlog).
+            if started > 0 && !handed_back && lock(&s.in_flight).len() < max_pending {
                 continue;
             }
             if depth_at.is_none_or(|t| t.elapsed() >= DEPTH_EVERY) {
@@ -303,7 +320,7 @@ impl Shared {
             let mut lane = lock(&slot.lane);
             let per_host = this.settings.per_host_concurrency.max(1);
             if lane.active >= per_host {
-                if lane.waiting.len() >= per_host.saturating_mul(WAITING_PER_TASK) {
+                if lane.waiting.len() >= lane_cap(&this.settings) {
                     return Some(job);
                 }
                 lane.waiting.push_back(job);
@@ -312,7 +329,6 @@ impl Shared {
             lane.active += 1;
         }
         let shared = Arc::clone(this);
-        let per_host = this.settings.per_host_concurrency.max(1);
         tasks.spawn(async move {
             let mut task = LaneTask {
                 shared: Arc::clone(&shared),
@@ -329,7 +345,7 @@ impl Shared {
                 drop(guard);
                 let mut lane = lock(&slot.lane);
                 next = lane.waiting.pop_front();
-                if lane.waiting.len() == per_host.saturating_mul(WAITING_PER_TASK) / 2 {
+                if lane.waiting.len() == lane_cap(&shared.settings) / 2 {
                     // Half of a full line is gone: ask the loop to lease more for this host
                     // now rather than at the next idle poll.
                     shared.wake.notify_one();

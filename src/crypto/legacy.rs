@@ -112,6 +112,7 @@ fn shl1_add(r: &mut Num, b: bool) {
     }
 }
 
+#[cfg(test)]
 fn mul(a: &[u32], b: &[u32]) -> Num {
     let mut out = vec![0u32; a.len() + b.len()];
     for (i, &x) in a.iter().enumerate() {
@@ -246,6 +247,19 @@ fn mod_pow_odd(base: &[u32], exp: &[u32], n: &[u32]) -> Num {
 /// zeros). False for anything that is not a valid signature, including keys outside
 /// 512–1023 bits, even moduli, or exponents that are even, 1, or over 33 bits.
 pub(crate) fn verify_pkcs1_sha256(n: &[u8], e: &[u8], hash: &[u8; 32], sig: &[u8]) -> bool {
+    first_match(n, e, std::slice::from_ref(hash), sig) == Some(0)
+}
+
+/// The index of the first of `hashes` that `sig` signs with the key `(n, e)`: the public
+/// operation is done once and its result compared with each hash's encoding, so trying the
+/// four Salmon signing texts costs one exponentiation.
+pub(crate) fn first_match(n: &[u8], e: &[u8], hashes: &[[u8; 32]], sig: &[u8]) -> Option<usize> {
+    let em = recover(n, e, sig)?;
+    hashes.iter().position(|h| em == encoding(em.len(), h))
+}
+
+/// `sig^e mod n` as the `k`-byte encoded message, when key and signature are usable.
+fn recover(n: &[u8], e: &[u8], sig: &[u8]) -> Option<Vec<u8>> {
     let modulus = from_be(n);
     let exponent = from_be(e);
     let bits_n = bits(&modulus);
@@ -255,24 +269,25 @@ pub(crate) fn verify_pkcs1_sha256(n: &[u8], e: &[u8], hash: &[u8; 32], sig: &[u8
         || bits(&exponent) < 2
         || bits(&exponent) > 33
     {
-        return false;
+        return None;
     }
     let k = bits_n.div_ceil(8);
     if sig.len() != k {
-        return false;
+        return None;
     }
     let s = from_be(sig);
     if ge(&s, &modulus) {
-        return false;
+        return None;
     }
-    let m = mod_pow_odd(&s, &exponent, &modulus);
-    let Some(em) = to_be(&m, k) else {
-        return false;
-    };
-    // 0x00 0x01 FF…FF 0x00 DigestInfo(SHA-256) hash; at least eight FF bytes.
+    to_be(&mod_pow_odd(&s, &exponent, &modulus), k)
+}
+
+/// EMSA-PKCS1-v1_5 of a SHA-256 digest in `k` bytes: 0x00 0x01 FF…FF 0x00 DigestInfo hash,
+/// with at least eight FF bytes (empty when `k` is too short, which matches nothing).
+fn encoding(k: usize, hash: &[u8; 32]) -> Vec<u8> {
     let t_len = SHA256_PREFIX.len() + hash.len();
     let Some(ps_len) = k.checked_sub(t_len + 3).filter(|&p| p >= 8) else {
-        return false;
+        return Vec::new();
     };
     let mut expected = Vec::with_capacity(k);
     expected.extend_from_slice(&[0x00, 0x01]);
@@ -280,7 +295,7 @@ pub(crate) fn verify_pkcs1_sha256(n: &[u8], e: &[u8], hash: &[u8; 32], sig: &[u8
     expected.push(0x00);
     expected.extend_from_slice(&SHA256_PREFIX);
     expected.extend_from_slice(hash);
-    em == expected
+    expected
 }
 
 #[cfg(test)]

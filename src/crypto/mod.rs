@@ -364,6 +364,23 @@ impl PublicKey {
         }
     }
 
+    /// The index of the first of `messages` that `sig` signs, like
+    /// [`PublicKey::verify_pkcs1_sha256_legacy`] on each in turn; with a legacy (512–1023-bit)
+    /// key the public operation is done only once for all of them.
+    pub fn first_signed_pkcs1_sha256_legacy(
+        &self,
+        messages: &[&[u8]],
+        sig: &[u8],
+    ) -> Option<usize> {
+        if self.bits() >= 1024 {
+            return messages
+                .iter()
+                .position(|m| self.verify_pkcs1_sha256(m, sig).is_ok());
+        }
+        let hashes: Vec<[u8; 32]> = messages.iter().map(|m| sha256(m)).collect();
+        legacy::first_match(&self.n, &self.e, &hashes, sig)
+    }
+
     /// Checks an RSASSA-PSS SHA-512 signature (RFC 9421 `rsa-pss-sha512`; cavage `hs2019`
     /// by the letter of the draft). Keys of 2048 bits and up.
     pub fn verify_pss_sha512(&self, message: &[u8], sig: &[u8]) -> Result<(), KeyError> {

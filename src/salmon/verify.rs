@@ -110,25 +110,27 @@ pub fn verify(env: &Envelope, key: &PublicKey) -> Result<SigningMode, VerifyErro
         .iter()
         .filter_map(|s| armor::decode(&s.value))
         .collect();
-    let mut tried: Vec<String> = Vec::with_capacity(SigningMode::ALL.len());
+    // Distinct texts in mode order (ReEncoded is AsSent again when the sender padded).
+    let mut texts: Vec<(SigningMode, String)> = Vec::with_capacity(SigningMode::ALL.len());
     for mode in SigningMode::ALL {
         let text = envelope_signing_text(env, mode);
-        // ReEncoded is the same text as AsSent when the sender padded: no second check.
-        if tried.contains(&text) {
-            continue;
+        if !texts.iter().any(|(_, t)| *t == text) {
+            texts.push((mode, text));
         }
-        if sigs
-            .iter()
-            .any(|sig| key.verify_pkcs1_sha256_legacy(text.as_bytes(), sig).is_ok())
-        {
-            tracing::debug!(
-                mode = mode.name(),
-                bits = key.bits(),
-                "magic signature verified"
-            );
-            return Ok(mode);
-        }
-        tried.push(text);
+    }
+    let messages: Vec<&[u8]> = texts.iter().map(|(_, t)| t.as_bytes()).collect();
+    // The earliest mode any of the signatures verifies in.
+    let found = sigs
+        .iter()
+        .filter_map(|sig| key.first_signed_pkcs1_sha256_legacy(&messages, sig))
+        .min();
+    if let Some((mode, _)) = found.and_then(|i| texts.get(i)) {
+        tracing::debug!(
+            mode = mode.name(),
+            bits = key.bits(),
+            "magic signature verified"
+        );
+        return Ok(*mode);
     }
     Err(VerifyError::BadSignature)
 }

@@ -1005,6 +1005,15 @@ pub fn escape_attr(out: &mut String, s: &str) {
 }
 
 fn escape(out: &mut String, s: &str, attr: bool) {
+    // Most text needs nothing: one pass over the bytes finds out. 0xEF leads the encodings of
+    // U+FFFE and U+FFFF, the non-characters `is_xml_char` refuses outside the ASCII range.
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | 0x7f | 0xef) || b < 0x20)
+    {
+        out.push_str(s);
+        return;
+    }
     let mut start = 0;
     for (i, c) in s.char_indices() {
         let rep: Option<&str> = match c {

@@ -137,15 +137,11 @@ pub fn encode_activity_value(a: &Activity) -> Value {
 
 /// True when arrays/objects nest more than `limit` levels (stops descending at the limit).
 fn too_deep(v: &Value, limit: usize) -> bool {
-    let children: Box<dyn Iterator<Item = &Value>> = match v {
-        Value::Array(items) => Box::new(items.iter()),
-        Value::Object(m) => Box::new(m.values()),
-        _ => return false,
-    };
-    if limit == 0 {
-        return true;
+    match v {
+        Value::Array(items) => limit == 0 || items.iter().any(|c| too_deep(c, limit - 1)),
+        Value::Object(m) => limit == 0 || m.values().any(|c| too_deep(c, limit - 1)),
+        _ => false,
     }
-    children.into_iter().any(|c| too_deep(c, limit - 1))
 }
 
 fn with_context(body: Value) -> Value {

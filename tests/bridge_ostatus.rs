@@ -633,3 +633,129 @@ async fn checklist_25_unknown_objects_are_fetched_as_activitypub_atom_or_through
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn checklist_22_a_follow_of_a_locked_legacy_account_is_a_request_friend() {
+    let s = setup().await;
+    let follow = json!({"type": "Follow", "id": format!("{BOB_ACTOR}#follows/7"), "actor": BOB_ACTOR,
+        "object": s.app.urls.actor(ALICE)});
+    // Unlocked: a plain follow.
+    to_legacy::followed(&s.app, ALICE, BOB_ACTOR, &follow)
+        .await
+        .unwrap();
+    // Locked (`mastodon:scope private` on the author, read as manuallyApprovesFollowers).
+    let mut alice = s
+        .app
+        .store
+        .get_puppet_by_handle(ALICE)
+        .await
+        .unwrap()
+        .unwrap();
+    alice.profile["actor"]["manuallyApprovesFollowers"] = json!(true);
+    s.app.store.put_puppet(&alice).await.unwrap();
+    to_legacy::followed(&s.app, ALICE, BOB_ACTOR, &follow)
+        .await
+        .unwrap();
+    let slaps: Vec<Job> = jobs(&s.app)
+        .await
+        .into_iter()
+        .filter(|j| j.inbox == ALICE_SALMON)
+        .collect();
+    assert_eq!(slaps.len(), 2, "{slaps:?}");
+    let verbs: Vec<Verb> = slaps
+        .iter()
+        .map(|j| entry_of(&j.body).verb().clone())
+        .collect();
+    assert_eq!(verbs, [Verb::Follow, Verb::RequestFriend]);
+    let asked = entry_of(&slaps[1].body);
+    assert!(
+        slaps[1]
+            .body
+            .contains("http://activitystrea.ms/schema/1.0/request-friend"),
+        "{}",
+        slaps[1].body
+    );
+    // The followee is still the legacy account's own id.
+    assert_eq!(asked.object.as_deref().and_then(|o| o.id()), Some(ALICE_ID));
+}
+
+#[tokio::test]
+async fn checklist_22_a_legacy_reject_ends_the_follow_with_an_ap_reject() {
+    let s = setup().await;
+    let store = &s.app.store;
+    store
+        .add_follower(
+            ALICE,
+            &ostatus_bridge::store::Follower::new(BOB_ACTOR, format!("{BOB_ACTOR}/inbox"), None),
+        )
+        .await
+        .unwrap();
+    // GNU social / Mastodon 2.x nest the follow they answer; its actor is Bob's OStatus face.
+    let nested = |verb: &str, id: &str| {
+        alice_entry(&format!(
+            "<id>{id}</id><activity:verb>http://activitystrea.ms/schema/1.0/{verb}</activity:verb><activity:object><activity:object-type>http://activitystrea.ms/schema/1.0/activity</activity:object-type><id>tag:bridge,follow-1</id><activity:verb>http://activitystrea.ms/schema/1.0/follow</activity:verb><author><uri>{bob}</uri></author><activity:object><id>{ALICE_ID}</id></activity:object></activity:object>",
+            bob = s.app.urls.actor(BOB),
+        ))
+    };
+    // An authorize adds nothing: the puppet accepted at once.
+    let carried = from_legacy::on_salmon(
+        &s.app,
+        Some(BOB),
+        "acct:alice@gs.example",
+        nested("authorize", "tag:gs.example,2026:authorize-1"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        carried,
+        from_legacy::Carried::Nothing("follow already accepted")
+    );
+    assert!(
+        store
+            .get_follower(ALICE, BOB_ACTOR)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let carried = from_legacy::on_salmon(
+        &s.app,
+        Some(BOB),
+        "acct:alice@gs.example",
+        nested("reject", "tag:gs.example,2026:reject-1"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(carried, from_legacy::Carried::Sent(1));
+    assert!(
+        store
+            .get_follower(ALICE, BOB_ACTOR)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let sent: Vec<Value> = jobs(&s.app)
+        .await
+        .into_iter()
+        .filter(|j| j.inbox == format!("{BOB_ACTOR}/inbox"))
+        .map(|j| serde_json::from_str(&j.body).unwrap())
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["type"], "Reject");
+    assert_eq!(sent[0]["actor"], s.app.urls.actor(ALICE));
+    assert_eq!(sent[0]["object"]["type"], "Follow");
+    assert_eq!(sent[0]["object"]["actor"], BOB_ACTOR);
+    assert_eq!(sent[0]["object"]["object"], s.app.urls.actor(ALICE));
+    // A second reject finds no follower and sends nothing.
+    let carried = from_legacy::on_salmon(
+        &s.app,
+        Some(BOB),
+        "acct:alice@gs.example",
+        nested("reject", "tag:gs.example,2026:reject-2"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(carried, from_legacy::Carried::Nothing(_)),
+        "{carried:?}"
+    );
+}

@@ -108,6 +108,9 @@ pub async fn on_salmon(
         Verb::Delete => delete(app, &legacy, &minter, &entry).await,
         Verb::UpdateProfile => profile(app, &legacy).await,
         Verb::Post | Verb::Update => post(app, &legacy, &minter, entry).await,
+        // Legacy puppets accept ActivityPub follows at once; an approval adds nothing.
+        Verb::Authorize => Ok(Carried::Nothing("follow already accepted")),
+        Verb::Reject => rejected(app, &legacy, target, &entry).await,
         other => {
             tracing::info!(verb = ?other, author = %address, "Salmon verb not carried to ActivityPub");
             Ok(Carried::Nothing("verb not carried"))
@@ -182,6 +185,58 @@ async fn follow(
         .await?;
     send_ap(app, &legacy.handle, &inbox, &activity).await?;
     tracing::info!(follower = %legacy.handle, actor = ?actor, "legacy follow sent to ActivityPub");
+    Ok(Carried::Sent(1))
+}
+
+/// A locked legacy account turned down an ActivityPub follower (its `reject` nests the
+/// follow it answers): the follower is removed and told with a Reject of its Follow, which
+/// Mastodon, Pleroma and GoToSocial take to end the follow although the puppet had accepted.
+async fn rejected(
+    app: &App,
+    legacy: &PuppetView,
+    target: Option<&str>,
+    entry: &Activity,
+) -> Result<Carried, BridgeError> {
+    let mut candidates: Vec<String> = Vec::new();
+    if let Some(Node::Activity(inner)) = entry.object.as_deref()
+        && let Some(id) = inner.actor.as_deref().and_then(|a| a.props.id.as_deref())
+    {
+        candidates.push(id.to_string());
+    }
+    if let Some(h) = target {
+        candidates.push(app.urls.actor(h));
+    }
+    let mut follower = None;
+    for c in candidates {
+        if let Some(p) = accounts::puppet_of_url(app, &c).await?
+            && let Some(actor) = source_actor(&p)
+        {
+            follower = Some(actor);
+            break;
+        }
+    }
+    let Some(actor) = follower else {
+        return Ok(Carried::Nothing("reject of no ActivityPub follower"));
+    };
+    if !app.store.remove_follower(&legacy.handle, &actor).await? {
+        return Ok(Carried::Nothing("reject of someone who does not follow"));
+    }
+    crate::server::websub_callback::follower_changed(app, &legacy.handle);
+    let identity = accounts::ap_identity(app, &actor).await?;
+    let inbox = identity
+        .inbox
+        .clone()
+        .ok_or_else(|| BridgeError::Remote(format!("{actor} has no inbox")))?;
+    let puppet_url = app.urls.actor(&legacy.handle);
+    let reject = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{puppet_url}#rejects/{}", app.store.generate_id().await?),
+        "type": "Reject",
+        "actor": puppet_url,
+        "object": {"type": "Follow", "actor": actor, "object": puppet_url},
+    });
+    send_ap(app, &legacy.handle, &inbox, &reject).await?;
+    tracing::info!(legacy = %legacy.handle, follower = ?actor, "legacy account rejected an ActivityPub follower");
     Ok(Carried::Sent(1))
 }
 

@@ -281,14 +281,39 @@ pub async fn followed(
         return Ok(());
     }
     let signer = accounts::reverse_puppet(app, follower).await?;
+    // A locked account (author `mastodon:scope private`) is asked with `request-friend`,
+    // which Mastodon 2.x requires: the followee says so, and the conventions pick the verb.
+    let followee = if legacy_locked(app, handle).await? {
+        json!({"type": "Person", "id": app.urls.actor(handle), "manuallyApprovesFollowers": true})
+    } else {
+        Value::String(app.urls.actor(handle))
+    };
     let v = json!({
         "type": "Follow",
         "id": follow.get("id").cloned().unwrap_or(Value::Null),
         "actor": follower,
-        "object": app.urls.actor(handle),
+        "object": followee,
     });
     slap(app, &signer, handle, &v).await?;
     Ok(())
+}
+
+/// Whether the legacy account behind puppet `handle` approves its followers by hand.
+async fn legacy_locked(app: &App, handle: &str) -> Result<bool, BridgeError> {
+    let Some(p) = app.store.get_puppet_by_handle(handle).await? else {
+        return Ok(false);
+    };
+    Ok(StoredProfile::from_puppet(&p)
+        .actor
+        .as_ref()
+        .and_then(|a| {
+            a.get("manuallyApprovesFollowers").or_else(|| {
+                a.get("object")
+                    .and_then(|o| o.get("manuallyApprovesFollowers"))
+            })
+        })
+        .and_then(Value::as_bool)
+        .unwrap_or(false))
 }
 
 /// An AP actor stopped following the legacy puppet `handle`.

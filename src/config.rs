@@ -133,9 +133,6 @@ pub struct DeliveryConfig {
     pub per_host_concurrency: u32,
     /// Concurrent deliveries in all.
     pub concurrency: u32,
-    /// How long a taken job stays hidden from other pollers, in seconds; after a crash its
-    /// deliveries come back this much later.
-    pub lease_seconds: u64,
     /// First retry delay in seconds; each further failure doubles it.
     pub retry_base_seconds: u64,
     /// Longest retry delay in seconds.

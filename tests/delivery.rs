@@ -448,10 +448,7 @@ async fn kill9_child() {
         return;
     };
     let store = open_store(std::path::Path::new(&dir)).await;
-    let settings = Settings {
-        lease: Duration::from_secs(2),
-        ..fast_settings()
-    };
+    let settings = fast_settings();
     let worker = Worker::new(
         store.clone(),
         fetcher(),

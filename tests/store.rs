@@ -72,12 +72,29 @@ async fn open_from_config_writes_the_schema_version() {
     assert!(store.size_on_disk().await.unwrap() > 0);
 }
 
+/// The folder opened with sled itself, as soon as the closed store's threads let go of its
+/// lock (a moment after `close`, longer on a busy machine): at most 5 s.
+fn raw_sled(path: &std::path::Path) -> sled::Db {
+    let mut tries = 0;
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if tries < 50 => {
+                tries += 1;
+                eprintln!("sled::open: {e}; retrying");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => panic!("sled::open: {e}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_newer_schema_is_refused_with_a_typed_error() {
     let (_d, path) = folder();
     open(&path).await.close().await.unwrap();
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_sled(&path);
         db.open_tree("meta")
             .unwrap()
             .insert("schema_version", &99u32.to_be_bytes())
@@ -91,7 +108,7 @@ async fn a_newer_schema_is_refused_with_a_typed_error() {
     );
     assert!(err.to_string().contains("newer"), "{err}");
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_sled(&path);
         db.open_tree("meta")
             .unwrap()
             .insert("schema_version", &[1u8][..])
@@ -109,7 +126,7 @@ async fn a_newer_schema_is_refused_with_a_typed_error() {
 async fn a_foreign_sled_database_is_not_taken_over() {
     let (_d, path) = folder();
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_sled(&path);
         db.insert("someone", "else's").unwrap();
         db.flush().unwrap();
     }
@@ -1047,7 +1064,7 @@ async fn corrupt_records_are_errors_not_panics() {
     let j = store.enqueue(job("https://c/inbox", 1)).await.unwrap();
     store.close().await.unwrap();
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_sled(&path);
         let garbage: &[u8] = b"\xff\x00not json";
         db.open_tree("handle-puppet")
             .unwrap()

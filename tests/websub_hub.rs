@@ -798,7 +798,6 @@ fn start_worker(bridge: &Bridge) -> Running {
     let settings = Settings {
         concurrency: 32,
         per_host_concurrency: 4,
-        lease: Duration::from_secs(10),
         batch: 256,
         idle_poll: Duration::from_millis(50),
         retry_base: Duration::from_millis(100),

@@ -2,7 +2,8 @@
 //!
 //! - [`fan_out`] turns one activity into one job per shared (else personal) inbox of the
 //!   puppet's followers, in one transaction, and wakes the worker;
-//! - [`Worker`] leases due jobs (a crash brings leased jobs back when the lease runs out),
+//! - [`Worker`] takes due jobs and holds them in memory until their outcome is known (the
+//!   store is written once per attempt; after a crash every unfinished job is simply due),
 //!   signs every attempt afresh with the signer puppet's key (on the blocking pool), POSTs,
 //!   and completes, retries with exponential backoff and jitter, or gives up; it keeps a
 //!   global and a per-host concurrency cap and a per-host circuit breaker;
@@ -62,9 +63,7 @@ pub struct Settings {
     pub concurrency: usize,
     /// Deliveries in flight at once to one host.
     pub per_host_concurrency: usize,
-    /// How long a leased job stays hidden; it comes back after a crash this much later.
-    pub lease: Duration,
-    /// Jobs leased per store call.
+    /// Jobs taken from the queue per store call.
     pub batch: usize,
     /// How often an idle worker looks at the queue without being woken.
     pub idle_poll: Duration,
@@ -78,8 +77,8 @@ pub struct Settings {
     pub breaker_failures: u32,
     /// How long a host is paused.
     pub breaker_pause: Duration,
-    /// How long shutdown waits for deliveries in flight before abandoning them to their
-    /// lease.
+    /// How long shutdown waits for deliveries in flight before leaving them queued for the
+    /// next start.
     pub shutdown_grace: Duration,
 }
 
@@ -89,7 +88,6 @@ impl Settings {
         Settings {
             concurrency: usize::try_from(c.concurrency).unwrap_or(32).max(1),
             per_host_concurrency: usize::try_from(c.per_host_concurrency).unwrap_or(4).max(1),
-            lease: Duration::from_secs(c.lease_seconds.max(1)),
             batch: 256,
             idle_poll: Duration::from_secs(1),
             retry_base: Duration::from_secs(c.retry_base_seconds.max(1)),
@@ -112,7 +110,6 @@ mod tests {
         let s = Settings::from_config(&Config::load_default().unwrap().delivery);
         assert_eq!(s.concurrency, 32);
         assert_eq!(s.per_host_concurrency, 4);
-        assert_eq!(s.lease, Duration::from_secs(60));
         assert_eq!(s.retry_base, Duration::from_secs(30));
         assert_eq!(s.retry_max, Duration::from_secs(6 * 3600));
         assert_eq!(s.max_age, Duration::from_secs(48 * 3600));

@@ -1,4 +1,5 @@
-//! The delivery worker: lease, sign, POST, then complete, retry or give up.
+//! The delivery worker: take due jobs (held in memory, not marked in the store), sign, POST,
+//! then complete, retry or give up.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -116,7 +117,8 @@ impl Drop for InFlight {
 }
 
 /// Keeps a host's lane count right if its task ends early (panic, abort at shutdown): the
-/// jobs still waiting behind it are let go, to come back when their lease ends.
+/// jobs still waiting behind it are let go: they are still due in the queue, and the next
+/// look at it takes them again.
 struct LaneTask {
     shared: Arc<Shared>,
     slot: Arc<HostSlot>,
@@ -207,15 +209,14 @@ impl Worker {
         Arc::clone(&self.shared.wake)
     }
 
-    /// Delivers until `shutdown` completes: leases due jobs, runs them concurrently within
+    /// Delivers until `shutdown` completes: takes due jobs, runs them concurrently within
     /// the caps, sleeps until woken or the idle poll when nothing is due. On shutdown it waits
-    /// up to `shutdown_grace` for deliveries in flight; the rest come back with their lease.
+    /// up to `shutdown_grace` for deliveries in flight; the rest stay queued for the next start.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let s = Arc::clone(&self.shared);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut tasks: JoinSet<()> = JoinSet::new();
         let max_pending = max_pending(&s.settings);
-        let lease_ms = millis(s.settings.lease);
         let mut depth_at: Option<Instant> = None;
         loop {
             while let Some(r) = tasks.try_join_next() {
@@ -231,22 +232,19 @@ impl Worker {
             // Whether a full lane sent some of this round's jobs back to the queue.
             let mut handed_back = false;
             if room > 0 {
-                let now = now_ms();
+                // The lease is the in-memory set of held jobs: the store is not written
+                // until a job's outcome is known (after a crash, unfinished jobs are due).
+                let held = lock(&s.in_flight).clone();
                 match s
                     .store
-                    .lease_due_jobs(
-                        now,
-                        now.saturating_add(lease_ms),
-                        room.min(s.settings.batch),
-                    )
+                    .due_jobs_except(now_ms(), room.min(s.settings.batch), held)
                     .await
                 {
                     Ok(jobs) => {
                         let mut overflow = Vec::new();
                         for job in jobs {
                             if !lock(&s.in_flight).insert(job.id) {
-                                // Its lease ran out while it waited in its host's lane; it
-                                // is still there.
+                                // Taken by a lane task meanwhile.
                                 continue;
                             }
                             match Shared::dispatch(&s, job, &mut tasks) {
@@ -257,7 +255,7 @@ impl Worker {
                         handed_back = !overflow.is_empty();
                         s.hand_back(overflow).await;
                     }
-                    Err(e) => tracing::error!(error = %e, "cannot lease delivery jobs"),
+                    Err(e) => tracing::error!(error = %e, "cannot read due delivery jobs"),
                 }
             }
             // More may be due: lease again at once, unless this round found jobs of busy
@@ -284,7 +282,7 @@ impl Worker {
         if drained.is_err() {
             tracing::info!(
                 abandoned = tasks.len(),
-                "shutdown: deliveries still in flight come back when their lease ends"
+                "shutdown: deliveries still in flight stay queued for the next start"
             );
             tasks.abort_all();
         }
@@ -368,7 +366,7 @@ impl Shared {
         }
         let next = now_ms().saturating_add(millis(OVERFLOW_DELAY));
         if let Err(e) = self.store.postpone(ids.clone(), next).await {
-            tracing::warn!(error = %e, "cannot hand jobs back; they come back with their lease");
+            tracing::warn!(error = %e, "cannot hand jobs back; they stay due");
         }
         let mut in_flight = lock(&self.in_flight);
         for id in ids {
@@ -488,7 +486,7 @@ impl Shared {
     async fn finish(&self, job: &Job, outcome: DeliveryOutcome) {
         self.metrics.delivery(outcome);
         if let Err(e) = self.store.complete(job.id).await {
-            tracing::warn!(job = job.id, error = %e, "cannot complete job; it comes back with its lease");
+            tracing::warn!(job = job.id, error = %e, "cannot complete job; it stays queued and is sent again");
         }
     }
 
@@ -502,7 +500,7 @@ impl Shared {
         }
         self.metrics.delivery(outcome);
         if let Err(e) = self.store.reschedule(job.id, next_ms, Some(error)).await {
-            tracing::warn!(job = job.id, error = %e, "cannot reschedule job; it comes back with its lease");
+            tracing::warn!(job = job.id, error = %e, "cannot reschedule job; it stays due and is tried again");
         }
     }
 
@@ -541,7 +539,7 @@ impl Shared {
             }
             Ok(None) => {}
             Err(e) => {
-                tracing::warn!(job = job.id, error = %e, "cannot check inbox; retrying with the lease");
+                tracing::warn!(job = job.id, error = %e, "cannot check inbox; the job stays due and is tried again");
                 return;
             }
         }
@@ -671,7 +669,7 @@ impl Shared {
         }
         self.metrics.delivery(DeliveryOutcome::Paused);
         if let Err(e) = self.store.postpone(vec![job.id], next).await {
-            tracing::warn!(job = job.id, error = %e, "cannot postpone job; it comes back with its lease");
+            tracing::warn!(job = job.id, error = %e, "cannot postpone job; it stays due");
         }
     }
 }

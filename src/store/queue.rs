@@ -184,6 +184,38 @@ impl Store {
         .await
     }
 
+    /// Up to `limit` due jobs whose ids are not in `skip`, in due order, without changing
+    /// them: the delivery worker's lease lives in its memory (`skip` is what it holds), so a
+    /// delivery costs no store write before its outcome, and after a crash every unfinished
+    /// job is simply due.
+    pub async fn due_jobs_except(
+        &self,
+        now_ms: u64,
+        limit: usize,
+        skip: std::collections::HashSet<u64>,
+    ) -> Result<Vec<Job>> {
+        self.unblock(move |db| {
+            let mut out = Vec::new();
+            for kv in db.t.due.range(..pair_key(now_ms, u64::MAX)) {
+                if out.len() >= limit {
+                    break;
+                }
+                let (k, _) = kv?;
+                let id = read_u64(name::DUE, &k, k.get(8..).unwrap_or_default())?;
+                if skip.contains(&id) {
+                    continue;
+                }
+                let key = job_key(id);
+                // A job completed between the index scan and this read is simply gone.
+                if let Some(v) = db.t.jobs.get(key)? {
+                    out.push(decode(name::JOBS, &key, &v)?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// Takes up to `limit` due jobs for delivery: each is moved to `lease_until_ms` in the
     /// same transaction, so no other poller gets it, and if the process dies mid-delivery it
     /// comes back once the lease runs out. Finish each with [`Store::complete`] or

@@ -620,6 +620,18 @@ async fn raw_http(bridge: &Bridge, head: String, body: &[u8]) -> (u16, String) {
     (status, body)
 }
 
+/// `body` in HTTP/1.1 chunked transfer coding, `size` bytes a chunk.
+fn chunked(body: &[u8], size: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for part in body.chunks(size) {
+        out.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        out.extend_from_slice(part);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    out
+}
+
 #[tokio::test]
 async fn bodies_without_content_length_are_read_and_capped() {
     // The shipped config of start_bridge caps bodies at 64 KiB.
@@ -638,37 +650,24 @@ async fn bodies_without_content_length_are_read_and_capped() {
     assert!(body.contains("empty Salmon body"), "{body}");
     // A chunked body within the cap is read whole (the translation answers it).
     let atom = std::fs::read("fixtures/external/pleroma/mastodon-note-cw.xml").unwrap();
-    let mut chunked = Vec::new();
-    for part in atom.chunks(1000) {
-        chunked.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
-        chunked.extend_from_slice(part);
-        chunked.extend_from_slice(b"\r\n");
-    }
-    chunked.extend_from_slice(b"0\r\n\r\n");
+    let small = chunked(&atom, 1000);
     let (status, body) = raw_http(
         &bridge,
         format!(
             "POST /api/translate?to=as2 HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
         ),
-        &chunked,
+        &small,
     )
     .await;
     assert_eq!(status, 200, "{body}");
     // A chunked body past the cap is refused while it is read.
-    let big = vec![b'x'; 70 * 1024];
-    let mut chunked = Vec::new();
-    for part in big.chunks(8 * 1024) {
-        chunked.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
-        chunked.extend_from_slice(part);
-        chunked.extend_from_slice(b"\r\n");
-    }
-    chunked.extend_from_slice(b"0\r\n\r\n");
+    let big = chunked(&[b'x'; 70 * 1024], 8 * 1024);
     let (status, body) = raw_http(
         &bridge,
         format!(
             "POST /inbox HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
         ),
-        &chunked,
+        &big,
     )
     .await;
     assert_eq!(status, 413, "{body}");

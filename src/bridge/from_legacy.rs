@@ -125,14 +125,24 @@ async fn followed_actor(
     target: Option<&str>,
     entry: &Activity,
 ) -> Result<Option<(String, String)>, BridgeError> {
-    let mut candidates: Vec<String> = Vec::new();
-    if let Some(id) = entry.object.as_deref().and_then(Node::id) {
-        candidates.push(id.to_string());
-    }
-    if let Some(h) = target {
-        candidates.push(app.urls.actor(h));
-    }
-    for c in candidates {
+    let object = entry
+        .object
+        .as_deref()
+        .and_then(Node::id)
+        .map(str::to_string);
+    face_source(
+        app,
+        object.into_iter().chain(target.map(|h| app.urls.actor(h))),
+    )
+    .await
+}
+
+/// The first of `urls` that names an OStatus face, as (its handle, its ActivityPub actor).
+async fn face_source(
+    app: &App,
+    urls: impl IntoIterator<Item = String>,
+) -> Result<Option<(String, String)>, BridgeError> {
+    for c in urls {
         if let Some(p) = accounts::puppet_of_url(app, &c).await?
             && let Some(actor) = source_actor(&p)
         {
@@ -140,6 +150,14 @@ async fn followed_actor(
         }
     }
     Ok(None)
+}
+
+/// The inbox of ActivityPub actor `actor` (fetched and kept on first use).
+async fn ap_inbox(app: &App, actor: &str) -> Result<String, BridgeError> {
+    accounts::ap_identity(app, actor)
+        .await?
+        .inbox
+        .ok_or_else(|| BridgeError::Remote(format!("{actor} has no inbox")))
 }
 
 async fn follow(
@@ -151,11 +169,7 @@ async fn follow(
     let Some((target_handle, actor)) = followed_actor(app, target, entry).await? else {
         return Ok(Carried::Nothing("follow of no ActivityPub account"));
     };
-    let identity = accounts::ap_identity(app, &actor).await?;
-    let inbox = identity
-        .inbox
-        .clone()
-        .ok_or_else(|| BridgeError::Remote(format!("{actor} has no inbox")))?;
+    let inbox = ap_inbox(app, &actor).await?;
     let follow_id = match app.store.relay_between(&legacy.handle, &actor).await? {
         Some(r) => r.follow_id,
         None => format!(
@@ -197,36 +211,21 @@ async fn rejected(
     target: Option<&str>,
     entry: &Activity,
 ) -> Result<Carried, BridgeError> {
-    let mut candidates: Vec<String> = Vec::new();
-    if let Some(Node::Activity(inner)) = entry.object.as_deref()
-        && let Some(id) = inner.actor.as_deref().and_then(|a| a.props.id.as_deref())
-    {
-        candidates.push(id.to_string());
-    }
-    if let Some(h) = target {
-        candidates.push(app.urls.actor(h));
-    }
-    let mut follower = None;
-    for c in candidates {
-        if let Some(p) = accounts::puppet_of_url(app, &c).await?
-            && let Some(actor) = source_actor(&p)
-        {
-            follower = Some(actor);
-            break;
-        }
-    }
-    let Some(actor) = follower else {
+    let requester = match entry.object.as_deref() {
+        Some(Node::Activity(inner)) => inner.actor.as_deref().and_then(|a| a.props.id.clone()),
+        _ => None,
+    };
+    let candidates = requester
+        .into_iter()
+        .chain(target.map(|h| app.urls.actor(h)));
+    let Some((_, actor)) = face_source(app, candidates).await? else {
         return Ok(Carried::Nothing("reject of no ActivityPub follower"));
     };
     if !app.store.remove_follower(&legacy.handle, &actor).await? {
         return Ok(Carried::Nothing("reject of someone who does not follow"));
     }
     crate::server::websub_callback::follower_changed(app, &legacy.handle);
-    let identity = accounts::ap_identity(app, &actor).await?;
-    let inbox = identity
-        .inbox
-        .clone()
-        .ok_or_else(|| BridgeError::Remote(format!("{actor} has no inbox")))?;
+    let inbox = ap_inbox(app, &actor).await?;
     let puppet_url = app.urls.actor(&legacy.handle);
     let reject = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -252,10 +251,7 @@ async fn unfollow(
     let Some(relay) = app.store.relay_between(&legacy.handle, &actor).await? else {
         return Ok(Carried::Nothing("unfollow of an account never followed"));
     };
-    let identity = accounts::ap_identity(app, &actor).await?;
-    let inbox = identity
-        .inbox
-        .ok_or_else(|| BridgeError::Remote(format!("{actor} has no inbox")))?;
+    let inbox = ap_inbox(app, &actor).await?;
     let me = app.urls.actor(&legacy.handle);
     let undo = json!({
         "@context": "https://www.w3.org/ns/activitystreams",

@@ -759,3 +759,72 @@ async fn checklist_22_a_legacy_reject_ends_the_follow_with_an_ap_reject() {
         "{carried:?}"
     );
 }
+
+#[tokio::test]
+async fn checklist_11_a_share_of_a_bridged_post_carries_the_original_with_its_author() {
+    let s = setup().await;
+    let base = url::Url::parse(s.app.urls.base()).unwrap();
+    let tag = "tag:gs.example,2026-12-04:noticeId=9:objectType=note";
+    let bridged = ostatus_bridge::translate::IdMinter::new(&base)
+        .mint(tag)
+        .unwrap();
+    // The poller kept Alice's post under its bridge id.
+    s.app
+        .store
+        .append_entry(
+            ALICE,
+            &json!({"type": "Create", "id": format!("{bridged}#post"), "actor": s.app.urls.actor(ALICE),
+                "to": [PUBLIC],
+                "object": {"type": "Note", "id": bridged, "atomUri": tag,
+                    "attributedTo": s.app.urls.actor(ALICE), "to": [PUBLIC],
+                    "content": "<p>the original words</p>"}}),
+        )
+        .await
+        .unwrap();
+    let share = json!({"type": "Announce", "id": format!("{BOB_ACTOR}/statuses/2/activity"),
+        "actor": BOB_ACTOR, "to": [PUBLIC], "cc": [s.app.urls.actor(ALICE)], "object": bridged});
+    to_legacy::on_activity(&s.app, BOB_ACTOR, &share)
+        .await
+        .unwrap();
+    // Alice hears of it by Salmon, and Bob's feed has it, both with the original inside.
+    let slap = jobs(&s.app)
+        .await
+        .into_iter()
+        .find(|j| j.protocol == Protocol::OStatus && j.inbox == ALICE_SALMON)
+        .expect("a Salmon share to Alice");
+    let entry = entry_of(&slap.body);
+    assert_eq!(*entry.verb(), Verb::Share);
+    let original = entry
+        .object_object()
+        .expect("the original inside the share");
+    // The legacy id is the Atom id; the bridge id rides along as the activity+json link.
+    assert!(
+        slap.body.contains(&format!("<id>{tag}</id>")),
+        "{}",
+        slap.body
+    );
+    assert_eq!(
+        original.props.atom_uri.as_deref(),
+        Some(tag),
+        "{}",
+        slap.body
+    );
+    assert_eq!(original.props.id.as_deref(), Some(bridged.as_str()));
+    assert!(slap.body.contains("the original words"), "{}", slap.body);
+    assert_eq!(
+        original
+            .props
+            .author
+            .as_deref()
+            .and_then(|a| a.props.id.as_deref()),
+        Some(ALICE_ID),
+        "{}",
+        slap.body
+    );
+    let stored = s.app.store.outbox_page(BOB, None, 10).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].activity["object"]["content"],
+        "<p>the original words</p>"
+    );
+}

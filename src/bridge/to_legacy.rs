@@ -415,6 +415,9 @@ async fn carried(app: &App, actor: &str, activity: &Value, kind: &str) -> Result
     if let Value::Object(m) = &mut clean {
         m.remove("@context");
     }
+    if kind == "Announce" {
+        embed_shared_original(app, &mut clean).await?;
+    }
     if public || matches!(kind, "Delete" | "Undo") {
         // The feed is public: only public posts, and the removals of what was there.
         let seq = app.store.append_entry(&signer, &clean).await?;
@@ -433,6 +436,30 @@ async fn carried(app: &App, actor: &str, activity: &Value, kind: &str) -> Result
     }
     for t in &targets {
         slap(app, &signer, t, &clean).await?;
+    }
+    Ok(())
+}
+
+/// A share names its original by id; when the bridge holds that post (a bridged legacy
+/// post, or an earlier one of its faces), the original goes inside the share with its author,
+/// as Mastodon 2.x and Pleroma write shares (ostatus-anchors.md checklist 11): subscribers
+/// that never saw it can show it.
+async fn embed_shared_original(app: &App, share: &mut Value) -> Result<(), BridgeError> {
+    let Some(id) = share
+        .get("object")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Ok(());
+    };
+    let Some(found) = app.store.object_by_id(&id).await? else {
+        return Ok(());
+    };
+    if let Some(original) = found.activity.get("object").filter(|o| o.is_object())
+        && original.get("type").and_then(Value::as_str) != Some("Tombstone")
+        && let Value::Object(m) = share
+    {
+        m.insert("object".into(), original.clone());
     }
     Ok(())
 }

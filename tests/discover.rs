@@ -78,6 +78,35 @@ async fn a_subject_on_another_host_is_refused() {
 }
 
 #[tokio::test]
+async fn checklist_08_a_subject_on_another_host_is_taken_when_that_host_confirms_it() {
+    // `testuser` on A says it is `testuser` on B; B says so too: the account is B's.
+    let b = legacy::start(Finger::Jrd).await;
+    let a = legacy::start(Finger::PointsTo(b.addr.port())).await;
+    let id = discover(&fetcher(true), &a.address(), &Limits::default())
+        .await
+        .unwrap();
+    assert_eq!(id.id, format!("acct:testuser@{}", b.addr));
+    assert_eq!(
+        id.address.as_ref().map(|x| x.authority()),
+        Some(b.addr.to_string())
+    );
+    assert_eq!(
+        id.endpoints.feed.as_deref(),
+        Some(format!("{}/api/statuses/user_timeline/3.atom", b.base()).as_str())
+    );
+    // A claims B's account, but B names yet another host: refused, nothing taken from A.
+    let c = legacy::start(Finger::Foreign).await;
+    let liar = legacy::start(Finger::PointsTo(c.addr.port())).await;
+    let err = discover(&fetcher(true), &liar.address(), &Limits::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DiscoverError::ForeignSubject { ref subject, .. } if *subject == format!("acct:testuser@{}", c.addr)),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn a_profile_page_leads_to_its_feed() {
     let peer = legacy::start(Finger::Jrd).await;
     let id = discover(

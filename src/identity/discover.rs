@@ -155,15 +155,7 @@ async fn from_address(
     limits: &Limits,
 ) -> Result<Identity, DiscoverError> {
     let descriptor = webfinger(fetcher, &address, limits).await?;
-    if let Some(subject) = &descriptor.subject
-        && !belongs_to(subject, &address)
-    {
-        return Err(DiscoverError::ForeignSubject {
-            asked: address.acct(),
-            subject: subject.clone(),
-            host: address.authority(),
-        });
-    }
+    let (address, descriptor) = canonical(fetcher, address, descriptor, limits).await?;
     let mut identity = Identity {
         id: descriptor.subject.clone().unwrap_or_else(|| address.acct()),
         address: Some(address),
@@ -189,6 +181,51 @@ async fn from_address(
         read_actor(&mut identity, &fetched, limits)?;
     }
     finish(identity)
+}
+
+/// The account a WebFinger answer is about. A subject on the asked host is taken as it is.
+/// A subject on another host (a moved account, a domain that delegates to its server, or a
+/// server lying about someone else's account) is asked again on its own host, once, and
+/// taken only when that host answers with the same subject (as Mastodon does; checklist 8).
+async fn canonical(
+    fetcher: &Fetcher,
+    address: Address,
+    descriptor: Descriptor,
+    limits: &Limits,
+) -> Result<(Address, Descriptor), DiscoverError> {
+    let Some(subject) = descriptor.subject.clone() else {
+        return Ok((address, descriptor));
+    };
+    if belongs_to(&subject, &address) {
+        return Ok((address, descriptor));
+    }
+    let foreign = || DiscoverError::ForeignSubject {
+        asked: address.acct(),
+        subject: subject.clone(),
+        host: address.authority(),
+    };
+    let Some(other) = subject
+        .strip_prefix("acct:")
+        .and_then(|a| Address::parse(a).ok())
+    else {
+        return Err(foreign());
+    };
+    match webfinger(fetcher, &other, limits).await {
+        Ok(again)
+            if again
+                .subject
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(&subject)) =>
+        {
+            tracing::debug!(asked = %address.acct(), canonical = %subject, "WebFinger subject confirmed by its own host");
+            Ok((other, again))
+        }
+        Ok(_) => Err(foreign()),
+        Err(e) => {
+            tracing::debug!(asked = %address.acct(), subject = %subject, error = %e, "the subject's own host did not confirm it");
+            Err(foreign())
+        }
+    }
 }
 
 /// WebFinger (then LRDD) for a URI resource, typically a Salmon author's `https://host/user/7`,

@@ -18,6 +18,9 @@ pub enum Finger {
     LrddOnly,
     /// A JRD whose subject claims another host.
     Foreign,
+    /// A JRD whose subject is `testuser` on the loopback double at this port (an account that
+    /// moved, or a domain that delegates to its canonical server).
+    PointsTo(u16),
 }
 
 /// A running double; `feed` can be replaced while it runs.
@@ -83,6 +86,7 @@ pub async fn start(mode: Finger) -> Legacy {
         warp::path!(".well-known" / "webfinger").map(move || {
             let subject = match mode {
                 Finger::Foreign => "acct:testuser@evil.example".to_string(),
+                Finger::PointsTo(port) => format!("acct:testuser@127.0.0.1:{port}"),
                 _ => acct.clone(),
             };
             if mode == Finger::LrddOnly {

@@ -203,6 +203,30 @@ async fn gnu_social_and_fedify_users_follow_post_reply_like_share_delete_and_unf
     .await;
     assert_eq!(answered["inReplyTo"], note.as_str());
 
+    // A GNU social notice that only mentions the Fedify user (no reply) reaches it too.
+    let mention = gs.mention(&[f_puppet.as_str()], "a mention from GNU social");
+    let (status, text) = gs.send_salmon(&app.urls.salmon(&f_handle), &mention).await;
+    assert!((200..300).contains(&status), "{status} {text}");
+    let mentioned = wait_for_inbox(&client, &fedify, 60, "the GNU social mention", |e| {
+        e["type"] == "Create"
+            && e["objectContent"]
+                .as_str()
+                .is_some_and(|c| c.contains("a mention from GNU social"))
+    })
+    .await;
+    assert_eq!(mentioned["verified"], true);
+    assert_eq!(mentioned["actor"], g_actor.as_str());
+    assert!(mentioned["inReplyTo"].is_null(), "{mentioned}");
+    let tags = mentioned["raw"]["object"]["tag"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        tags.iter()
+            .any(|t| t["type"] == "Mention" && t["href"] == f_actor.as_str()),
+        "the Fedify user is tagged: {mentioned}"
+    );
+
     // 6. Favourites both ways.
     let fav = gs.favorite(target.clone());
     let (status, _) = gs.send_salmon(&app.urls.salmon(&f_handle), &fav).await;

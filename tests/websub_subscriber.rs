@@ -446,7 +446,10 @@ async fn checklist_20_bad_or_missing_signatures_get_2xx_and_nothing_is_stored() 
     let base = format!("http://{}", hub.addr);
     let feed = hub::with_note(&hub::fixture_feed(&base), &base, 20, "forged");
     let good = ostatus_bridge::websub::sign(HmacAlgo::Sha1, secret.as_bytes(), feed.as_bytes());
-    let tampered = format!("{}0", &good[..good.len() - 1]);
+    // The last hex digit changed (to 1 when it was 0, else to 0), so it never equals `good`.
+    let last = if good.ends_with('0') { '1' } else { '0' };
+    let tampered = format!("{}{last}", &good[..good.len() - 1]);
+    assert_ne!(tampered, good);
     for sig in [
         Signature::With(HmacAlgo::Sha1, "not-the-secret"),
         Signature::With(HmacAlgo::Sha256, "not-the-secret"),

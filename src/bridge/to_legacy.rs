@@ -306,12 +306,7 @@ async fn legacy_locked(app: &App, handle: &str) -> Result<bool, BridgeError> {
     Ok(StoredProfile::from_puppet(&p)
         .actor
         .as_ref()
-        .and_then(|a| {
-            a.get("manuallyApprovesFollowers").or_else(|| {
-                a.get("object")
-                    .and_then(|o| o.get("manuallyApprovesFollowers"))
-            })
-        })
+        .and_then(|a| a.get("manuallyApprovesFollowers"))
         .and_then(Value::as_bool)
         .unwrap_or(false))
 }

@@ -354,13 +354,9 @@ impl PublicKey {
     /// and early StatusNet published such keys and their envelopes must still verify
     /// (ostatus-anchors.md checklist 6). HTTP Signatures keep the 1024-bit floor.
     pub fn verify_pkcs1_sha256_legacy(&self, message: &[u8], sig: &[u8]) -> Result<(), KeyError> {
-        if self.bits() >= 1024 {
-            return self.verify_pkcs1_sha256(message, sig);
-        }
-        if legacy::verify_pkcs1_sha256(&self.n, &self.e, &sha256(message), sig) {
-            Ok(())
-        } else {
-            Err(KeyError::BadSignature)
+        match self.first_signed_pkcs1_sha256_legacy(&[message], sig) {
+            Some(_) => Ok(()),
+            None => Err(KeyError::BadSignature),
         }
     }
 

@@ -167,21 +167,11 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Jobs due at `now_ms`, earliest due first, at most `limit`. Read only: a worker that
-    /// polls concurrently with another should use [`Store::lease_due_jobs`].
+    /// Jobs due at `now_ms`, earliest due first, at most `limit`. Read only, like
+    /// [`Store::due_jobs_except`] with nothing to skip.
     pub async fn due_jobs(&self, now_ms: u64, limit: usize) -> Result<Vec<Job>> {
-        self.unblock(move |db| {
-            let mut out = Vec::new();
-            for id in due_ids(db, now_ms, limit)? {
-                let key = job_key(id);
-                // A job completed between the index scan and this read is simply gone.
-                if let Some(v) = db.t.jobs.get(key)? {
-                    out.push(decode(name::JOBS, &key, &v)?);
-                }
-            }
-            Ok(out)
-        })
-        .await
+        self.due_jobs_except(now_ms, limit, std::collections::HashSet::new())
+            .await
     }
 
     /// Up to `limit` due jobs whose ids are not in `skip`, in due order, without changing
